@@ -1,0 +1,134 @@
+// The Prisma schema engine, run offline from its wasm build and driven by our own driver adapter.
+// The Prisma CLI would download a native engine at first use; government hosts and this project's
+// machines cannot. See ../shared/notes/prisma-offline.md for the four work-arounds applied here.
+import { readFileSync, readdirSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
+// @ts-expect-error the wasm-bindgen glue ships no types for this entry
+import * as glue from "@prisma/schema-engine-wasm/schema_engine_bg";
+
+const require = createRequire(import.meta.url);
+export const PRISMA_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../prisma");
+export const MIGRATIONS_DIR = path.join(PRISMA_DIR, "migrations");
+export const SCHEMA_PATH = path.join(PRISMA_DIR, "schema.prisma");
+
+let loaded: Promise<void> | undefined;
+function loadWasm(): Promise<void> {
+  loaded ??= (async () => {
+    (globalThis as any).PRISMA_WASM_PANIC_REGISTRY = {
+      set_message(m: string) {
+        (globalThis as any).__duban_last_panic = m;
+      },
+    };
+    const wasmPath = path.join(path.dirname(require.resolve("@prisma/schema-engine-wasm/schema_engine_bg")), "schema_engine_bg.wasm");
+    const imports: Record<string, unknown> = { ...glue };
+    // Timers created by the engine must not keep Node alive after we are done.
+    for (const name of Object.keys(imports)) {
+      if (name.startsWith("__wbg_setTimeout")) {
+        const orig = imports[name] as (...a: unknown[]) => any;
+        imports[name] = (...a: unknown[]) => {
+          const t = orig(...a);
+          t?.unref?.();
+          return t;
+        };
+      }
+    }
+    const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath), { "./schema_engine_bg.js": imports as any });
+    glue.__wbg_set_wasm(instance.exports);
+    (instance.exports as any).__wbindgen_start?.();
+  })();
+  return loaded;
+}
+
+/** better-sqlite3 refuses multi-statement strings in executeRaw; the engine sends whole scripts. */
+function scriptTolerantFactory(factory: PrismaBetterSqlite3) {
+  const wrapAdapter = (adapter: any) => {
+    const executeRaw = adapter.executeRaw.bind(adapter);
+    adapter.executeRaw = async (q: { sql: string; args: unknown[] }) => {
+      try {
+        return await executeRaw(q);
+      } catch (e) {
+        if ((!q.args || q.args.length === 0) && /more than one statement/.test(String((e as Error)?.message ?? e))) {
+          await adapter.executeScript(q.sql);
+          return 0;
+        }
+        throw e;
+      }
+    };
+    return adapter;
+  };
+  return {
+    provider: factory.provider,
+    adapterName: factory.adapterName,
+    connect: async () => wrapAdapter(await factory.connect()),
+    connectToShadowDb: async () => wrapAdapter(await factory.connectToShadowDb()),
+  };
+}
+
+export interface MigrationsList {
+  baseDir: string;
+  lockfile: { path: string; content?: string };
+  shadowDbInitScript: string;
+  migrationDirectories: { path: string; migrationFile: { path: string; content: { tag: "ok"; value: string } } }[];
+}
+
+export function readMigrations(dir = MIGRATIONS_DIR): MigrationsList {
+  const dirs = existsSync(dir)
+    ? readdirSync(dir, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && existsSync(path.join(dir, d.name, "migration.sql")))
+        .map((d) => d.name)
+        .sort()
+    : [];
+  const lock = path.join(dir, "migration_lock.toml");
+  return {
+    baseDir: dir,
+    lockfile: { path: "migration_lock.toml", content: existsSync(lock) ? readFileSync(lock, "utf8") : undefined },
+    shadowDbInitScript: "",
+    migrationDirectories: dirs.map((d) => ({
+      path: d,
+      migrationFile: { path: "migration.sql", content: { tag: "ok", value: readFileSync(path.join(dir, d, "migration.sql"), "utf8") } },
+    })),
+  };
+}
+
+const filters = { externalTables: [], externalEnums: [] };
+
+/** Run `fn` with a schema engine connected to the SQLite file at `filePath` (":memory:" for diffs). */
+export async function withEngine<T>(filePath: string, fn: (engine: any) => Promise<T>): Promise<T> {
+  await loadWasm();
+  const factory = bindMigrationAwareSqlAdapterFactory(
+    scriptTolerantFactory(new PrismaBetterSqlite3({ url: filePath }, { shadowDatabaseUrl: ":memory:" })) as any,
+  );
+  const schema = readFileSync(SCHEMA_PATH, "utf8");
+  const engine = await glue.SchemaEngine.new({ datamodels: [["schema.prisma", schema]] }, () => {}, factory);
+  try {
+    return await fn(engine);
+  } finally {
+    engine.free();
+  }
+}
+
+/** Apply every pending migration to the database file. Returns the names applied. */
+export async function applyMigrations(filePath: string): Promise<string[]> {
+  return withEngine(filePath, async (engine) => {
+    const out = await engine.applyMigrations({ migrationsList: readMigrations(), filters });
+    return out.appliedMigrationNames as string[];
+  });
+}
+
+/** SQL that would bring the migrations up to schema.prisma; "" when they agree. */
+export async function diffSchemaAgainstMigrations(): Promise<string> {
+  return withEngine(":memory:", async (engine) => {
+    const out = await engine.diff({
+      from: { tag: "migrations", ...readMigrations() },
+      to: { tag: "schemaDatamodel", files: [{ path: "schema.prisma", content: readFileSync(SCHEMA_PATH, "utf8") }] },
+      script: true,
+      exitCode: true,
+      shadowDatabaseUrl: null,
+      filters,
+    });
+    return out.exitCode === 2 ? String(out.stdout ?? "") : "";
+  });
+}
