@@ -6,7 +6,6 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
-// @ts-expect-error the wasm-bindgen glue ships no types for this entry
 import * as glue from "@prisma/schema-engine-wasm/schema_engine_bg";
 
 const require = createRequire(import.meta.url);
@@ -43,8 +42,9 @@ function loadWasm(): Promise<void> {
 }
 
 /** better-sqlite3 refuses multi-statement strings in executeRaw; the engine sends whole scripts. */
-function scriptTolerantFactory(factory: PrismaBetterSqlite3) {
+function scriptTolerantFactory(factory: PrismaBetterSqlite3, opened: { dispose(): Promise<void> }[]) {
   const wrapAdapter = (adapter: any) => {
+    opened.push(adapter);
     const executeRaw = adapter.executeRaw.bind(adapter);
     adapter.executeRaw = async (q: { sql: string; args: unknown[] }) => {
       try {
@@ -98,8 +98,9 @@ const filters = { externalTables: [], externalEnums: [] };
 /** Run `fn` with a schema engine connected to the SQLite file at `filePath` (":memory:" for diffs). */
 export async function withEngine<T>(filePath: string, fn: (engine: any) => Promise<T>): Promise<T> {
   await loadWasm();
+  const opened: { dispose(): Promise<void> }[] = [];
   const factory = bindMigrationAwareSqlAdapterFactory(
-    scriptTolerantFactory(new PrismaBetterSqlite3({ url: filePath }, { shadowDatabaseUrl: ":memory:" })) as any,
+    scriptTolerantFactory(new PrismaBetterSqlite3({ url: filePath }, { shadowDatabaseUrl: ":memory:" }), opened) as any,
   );
   const schema = readFileSync(SCHEMA_PATH, "utf8");
   const engine = await glue.SchemaEngine.new({ datamodels: [["schema.prisma", schema]] }, () => {}, factory);
@@ -107,6 +108,8 @@ export async function withEngine<T>(filePath: string, fn: (engine: any) => Promi
     return await fn(engine);
   } finally {
     engine.free();
+    // engine.free() does not close the connections it opened: close them, or SQLite stays locked.
+    for (const a of opened) await a.dispose().catch(() => {});
   }
 }
 

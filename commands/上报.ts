@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { defineCommand } from "../src/core/command.ts";
+import { fmtDate } from "../src/domain/calendar.ts";
+import { UserError } from "../src/core/errors.ts";
+
+export default defineCommand({
+  name: "上报",
+  aliases: ["报告", "反映"],
+  who: "anyone",
+  usage: "/上报 <问题描述> [#类别] [@单位或@人] [截止:日期]",
+  summary: "反映一个作风问题，登记进问题清单",
+  from: (p) => ({ title: p.words.join(" "), category: p.tags[0], target: p.mentions[0], deadline: p.keys["截止"] }),
+  args: (r) =>
+    z.object({
+      title: r.text("问题描述", 300),
+      category: r.category.optional(),
+      target: r.unitOrMember.optional(),
+      deadline: r.date("截止日期").optional(),
+    }),
+  async run(ctx, a) {
+    const office = ctx.org.isOffice(ctx.sender);
+    const assignee = a.target?.member;
+    const unit = a.target?.unit ?? (assignee ? ctx.org.byId.get(assignee)?.unit : undefined);
+    if (a.target?.member && !unit) throw new UserError(`${ctx.org.name(assignee)}不属于任何单位，请 @ 单位`, true);
+    if (a.deadline) ctx.items.checkDeadline(a.deadline);
+    // a 督办员/领导 who names the unit and the deadline assigns at once (交办); anyone else reports for assignment
+    const assigned = office && !!unit && !!a.deadline;
+    const item = await ctx.items.create({
+      title: a.title,
+      category: a.category,
+      unitName: unit,
+      assigneeId: assigned ? assignee : null,
+      deadline: assigned ? a.deadline : null,
+      reporterId: ctx.sender.id,
+      anonymous: false,
+      status: assigned ? "整改中" : "待交办",
+      sourceRoomId: ctx.chat.kind === "room" ? ctx.chat.id : null,
+      detail: a.title,
+    });
+    if (assigned) {
+      await ctx.items.event(item, ctx.sender.id, "交办", `${unit}${assignee ? "·" + ctx.org.name(assignee) : ""}，截止${a.deadline}`);
+      await ctx.reply(`已登记并交办 #${item.no}：${a.title}\n承办：${unit}${assignee ? "·" + ctx.org.name(assignee) : ""}，截止 ${fmtDate(a.deadline!, ctx.today)}`);
+      const mention = assignee ? [assignee] : ctx.org.headsOf(unit!);
+      for (const t of await ctx.items.unitTargets(unit!, mention))
+        await ctx.send({ ...t, text: `【交办】${ctx.items.card(item)}\n请及时认领整改，完成后发送 /整改 #${item.no} 整改情况，并附照片。` });
+      return;
+    }
+    const note = a.deadline && !office ? "\n（截止日期由作风整顿办交办时确定）" : "";
+    await ctx.reply(`已登记 #${item.no}：${a.title}\n状态：待交办${unit ? `，拟由${unit}承办` : ""}。作风整顿办将尽快交办。${note}`);
+    const source = ctx.chat.kind === "room" ? `${ctx.sender.name}（${ctx.chat.topic}）` : ctx.sender.name;
+    for (const o of await ctx.items.tellOffice(`【新问题待交办】#${item.no} ${a.title}${a.category ? `\n类别：${a.category}` : ""}${unit ? `\n涉及：${unit}` : ""}\n来源：${source}\n交办：/交办 #${item.no} @单位 截止:日期`, ctx.sender.id))
+      await ctx.send(o);
+  },
+});

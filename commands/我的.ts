@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { defineCommand } from "../src/core/command.ts";
+
+const SHOWN = 30;
+
+export default defineCommand({
+  name: "我的",
+  who: "registered",
+  usage: "/我的",
+  summary: "我经办的未销号问题，逾期的排在前面",
+  from: () => ({}),
+  args: () => z.object({}),
+  async run(ctx) {
+    const me = ctx.sender;
+    const or: object[] = [{ assigneeId: me.id }];
+    if (me.unit && me.roles.has("负责人")) or.push({ unitName: me.unit, assigneeId: null });
+    if (ctx.org.isOffice(me)) or.push({ status: "待验收", NOT: { submitterId: me.id } }, { status: "待交办" });
+    const items = await ctx.tx.item.findMany({ where: { campaign: ctx.cfg.campaign.name, status: { not: "已销号" }, OR: or }, orderBy: { no: "asc" } });
+    if (!items.length) {
+      await ctx.reply("你目前没有未销号的问题");
+      return;
+    }
+    items.sort((a, b) => ctx.items.overdueBy(b) - ctx.items.overdueBy(a) || (a.deadline ?? "9999").localeCompare(b.deadline ?? "9999") || a.no - b.no);
+    const overdue = items.filter((i) => ctx.items.isOverdue(i)).length;
+    const lines = [`你有 ${items.length} 个未销号问题${overdue ? `，其中逾期 ${overdue} 个` : ""}：`];
+    for (const i of items.slice(0, SHOWN)) lines.push(ctx.items.line(i));
+    if (items.length > SHOWN) lines.push(`……另有 ${items.length - SHOWN} 个，请用 /查询 #编号 查看`);
+    await ctx.reply(lines.join("\n"));
+  },
+});

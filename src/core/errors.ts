@@ -1,0 +1,15 @@
+/** A refusal or a bad input: `message` is shown to the user as is (one Chinese sentence). */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    /** true: prepend the command's usage line (bad input); false: a plain refusal */
+    readonly showUsage = false,
+  ) {
+    super(message);
+    this.name = "UserError";
+  }
+}
+
+export const refuse = (why: string): never => {
+  throw new UserError(why);
+};

@@ -1,0 +1,40 @@
+// The one way out. Handlers and jobs only write rows here, inside their transaction; the sender
+// (src/core/sender.ts) is the only code that talks to a transport.
+import type { Tx } from "../db/client.ts";
+
+export type Target = { kind: "room"; id: string } | { kind: "contact"; id: string };
+
+export interface Outgoing {
+  target: Target;
+  text?: string;
+  file?: string;
+  /** member ids to @-mention (groups only) */
+  mentions?: string[];
+  /** for scheduled sends: (target, kind, period); a second row with the same key is never written */
+  dispatchKey?: string;
+  /** delete the row once sent (the anonymous reporter's reply) */
+  ephemeral?: boolean;
+}
+
+/** Queue a message. Returns false when its dispatch key was already queued (sent once, ever). */
+export async function enqueue(tx: Tx, o: Outgoing, now: Date): Promise<boolean> {
+  const data = {
+    targetKind: o.target.kind,
+    targetId: o.target.id,
+    text: o.text ?? null,
+    filePath: o.file ?? null,
+    mentions: JSON.stringify(o.target.kind === "room" ? (o.mentions ?? []) : []),
+    dispatchKey: o.dispatchKey ?? null,
+    ephemeral: o.ephemeral ?? false,
+    notBefore: now,
+    createdAt: now,
+  };
+  if (!o.dispatchKey) {
+    await tx.outbox.create({ data });
+    return true;
+  }
+  const exists = await tx.outbox.findUnique({ where: { dispatchKey: o.dispatchKey }, select: { id: true } });
+  if (exists) return false;
+  await tx.outbox.create({ data });
+  return true;
+}

@@ -1,0 +1,208 @@
+// One way through for every message:
+//   normalize (transport adapter) → claim the message key (dedupe, in the same transaction) → parse →
+//   authorize → handler in one DB transaction (item + events + outbox rows) → commit → sender.
+// A reply exists only as an outbox row of the committed transaction: nothing is acknowledged before
+// it is durable, and a rolled-back command says nothing but its refusal.
+import path from "node:path";
+import { mkdirSync, rmSync } from "node:fs";
+import type { Config } from "../config/schema.ts";
+import { isUniqueViolation, type Db, type Tx } from "../db/client.ts";
+import type { Calendar } from "../domain/calendar.ts";
+import { Items } from "../domain/items.ts";
+import type { Org, Person } from "../domain/org.ts";
+import { allowed, makeResolvers, RULE_TEXT, type CommandDef } from "./command.ts";
+import { makeCtx, replyTarget, type Chat } from "./context.ts";
+import { UserError } from "./errors.ts";
+import type { Clock } from "./clock.ts";
+import type { Logger } from "./log.ts";
+import { enqueue } from "./outbox.ts";
+import { parseCommand } from "./parse.ts";
+import type { Registry } from "./registry.ts";
+import { utf8Bytes } from "./text.ts";
+
+export interface InboundMessage {
+  /** the transport's message id (the dedupe key together with the bot account) */
+  id: string;
+  chat: Chat;
+  senderId: string;
+  senderName: string;
+  text?: string;
+  image?: { ext: string; save(file: string): Promise<void> };
+  /** contacts @-mentioned in the message */
+  mentioned: { id: string; name: string }[];
+}
+
+export type Outcome = "ignored" | "duplicate" | "handled" | "refused";
+
+/** Longest message text we accept (WeCom's own limit is about 2,000 characters). */
+export const MAX_TEXT_BYTES = 8_000;
+/** Evidence photos count for a rectification sent within this window, by the same person in the same chat. */
+export const EVIDENCE_WINDOW_MS = 10 * 60_000;
+
+class Duplicate extends Error {}
+
+export interface PipelineDeps {
+  db: Db;
+  cfg: Config;
+  org: Org;
+  cal: Calendar;
+  clock: Clock;
+  registry: Registry;
+  log: Logger;
+  selfId: () => string;
+  botNames: () => string[];
+  evidenceDir: string;
+  /** test hook: runs inside the transaction after the handler, before commit */
+  beforeCommit?: (tx: Tx) => Promise<void>;
+}
+
+export class Pipeline {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly knownRooms = new Map<string, string>();
+
+  constructor(private readonly d: PipelineDeps) {}
+
+  /** Messages are handled one at a time, in arrival order. */
+  handle(msg: InboundMessage): Promise<Outcome> {
+    const run = this.queue.then(() => this.handleOne(msg));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private key(msg: InboundMessage): string {
+    return `${this.d.selfId()}:${msg.id}`;
+  }
+
+  private async handleOne(msg: InboundMessage): Promise<Outcome> {
+    const { d } = this;
+    const now = d.clock.now();
+    if (msg.chat.kind === "room") await this.noteRoom(msg.chat.id, msg.chat.topic, now);
+    if (msg.image) return this.handleImage(msg, now);
+    const text = msg.text ?? "";
+    if (!text.trimStart().startsWith("/") && !text.trimStart().startsWith("／") && !text.trimStart().startsWith("@")) return "ignored";
+    const parsed = parseCommand(text, d.botNames());
+    if (!parsed) return "ignored";
+    const sender = d.org.person(msg.senderId, msg.senderName);
+    const def = d.registry.find(parsed.word);
+
+    // refusals that need no transaction of their own still go through one: claim + reply, atomically
+    const refuse = (why: string) => this.replyOnly(msg, sender, why, now);
+
+    if (!def) {
+      const near = d.registry.suggest(parsed.word);
+      return refuse(near ? `没有 /${parsed.word} 这个命令，你是不是想用 /${near}？` : `没有 /${parsed.word} 这个命令，发送 /帮助 查看可用命令`);
+    }
+    if (utf8Bytes(text) > MAX_TEXT_BYTES) return refuse(`${def.usage}\n内容过长（超过 ${MAX_TEXT_BYTES} 字节），请精简后再发`);
+    if (def.where === "private" && msg.chat.kind === "room") return refuse(`/${def.name} 只能私聊机器人使用，请私聊我发送，群里不会留下你的信息`);
+    if (def.where === "group" && msg.chat.kind !== "room") return refuse(`/${def.name} 需要在工作群里发送`);
+    if (!allowed(def.who, sender)) {
+      if (!sender.member)
+        return refuse(`你还不在${d.cfg.org}作风整顿名册中，目前只能用 /上报 反映问题；如需办理其他事项，请联系镇作风整顿办登记`);
+      return refuse(`/${def.name} 仅限${RULE_TEXT[def.who]}使用`);
+    }
+    const today = d.cal.today(now);
+    const args = def.args(makeResolvers(d.org, d.cal, today, msg.mentioned)).safeParse(def.from(parsed.args));
+    if (!args.success) return refuse(`用法：${def.usage}\n${args.error.issues[0]?.message ?? "参数有误"}`);
+
+    const key = this.key(msg);
+    try {
+      await d.db.$transaction(async (tx) => {
+        await this.claim(tx, key, now);
+        const ctx = makeCtx({
+          now,
+          today,
+          cfg: d.cfg,
+          org: d.org,
+          cal: d.cal,
+          sender,
+          chat: msg.chat,
+          tx,
+          messageKey: key,
+          items: new Items(tx, d.org, d.cal, now, d.cfg.campaign.name, { chatId: chatId(msg.chat, msg.senderId), messageKey: key }),
+          commands: d.registry.all,
+        });
+        await def.run(ctx, args.data);
+        await d.beforeCommit?.(tx);
+      });
+    } catch (e) {
+      if (e instanceof Duplicate) return "duplicate";
+      if (e instanceof UserError) return refuse(e.showUsage ? `用法：${def.usage}\n${e.message}` : e.message);
+      throw e;
+    }
+    d.log.info("command", def.anonymous ? { cmd: def.name } : { cmd: def.name, from: sender.id, chat: msg.chat.kind === "room" ? msg.chat.id : "private" });
+    return "handled";
+  }
+
+  private async claim(tx: Tx, key: string, now: Date): Promise<void> {
+    try {
+      await tx.processedMessage.create({ data: { key, at: now } });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new Duplicate();
+      throw e;
+    }
+  }
+
+  private async replyOnly(msg: InboundMessage, sender: Person, text: string, now: Date): Promise<Outcome> {
+    try {
+      await this.d.db.$transaction(async (tx) => {
+        await this.claim(tx, this.key(msg), now);
+        const { target, mentions } = replyTarget(msg.chat, sender.id);
+        await enqueue(tx, { target, text, mentions }, now);
+      });
+    } catch (e) {
+      if (e instanceof Duplicate) return "duplicate";
+      throw e;
+    }
+    return "refused";
+  }
+
+  /** An image right after /整改 (same person, same chat, within 10 minutes) is evidence for it. */
+  private async handleImage(msg: InboundMessage, now: Date): Promise<Outcome> {
+    const { d } = this;
+    const chat = chatId(msg.chat, msg.senderId);
+    let saved: string | undefined;
+    try {
+      const outcome = await d.db.$transaction(async (tx) => {
+        const ev = await tx.event.findFirst({
+          where: { actorId: msg.senderId, kind: "整改", chatId: chat, at: { gte: new Date(now.getTime() - EVIDENCE_WINDOW_MS) } },
+          orderBy: { id: "desc" },
+          include: { item: true },
+        });
+        if (!ev || ev.item.status !== "待验收") return "ignored" as const;
+        await this.claim(tx, this.key(msg), now);
+        const count = await tx.evidence.count({ where: { eventId: ev.id } });
+        const dir = path.join(d.evidenceDir, String(ev.item.no));
+        mkdirSync(dir, { recursive: true });
+        saved = path.join(dir, `${ev.id}-${count + 1}${msg.image!.ext}`);
+        await msg.image!.save(saved);
+        const items = new Items(tx, d.org, d.cal, now, d.cfg.campaign.name, { chatId: chat, messageKey: this.key(msg) });
+        await items.event(ev.item, msg.senderId, "佐证", path.basename(saved));
+        await tx.evidence.create({ data: { itemId: ev.itemId, eventId: ev.id, path: saved, fromId: msg.senderId, at: now } });
+        const { target, mentions } = replyTarget(msg.chat, msg.senderId);
+        await enqueue(tx, { target, text: `已收到 #${ev.item.no} 的整改佐证照片（第 ${count + 1} 张）`, mentions }, now);
+        return "handled" as const;
+      });
+      return outcome;
+    } catch (e) {
+      if (saved) rmSync(saved, { force: true });
+      if (e instanceof Duplicate) return "duplicate";
+      throw e;
+    }
+  }
+
+  /** Remember group chats (id ↔ topic) and bind the ones the config names to their unit. */
+  private async noteRoom(id: string, topic: string, now: Date): Promise<void> {
+    if (this.knownRooms.get(id) === topic) return;
+    const unit = this.d.cfg.units.find((u) => u.rooms.includes(topic))?.name ?? null;
+    const circular = this.d.cfg.rooms.some((r) => r.name === topic && r.circular);
+    const existing = await this.d.db.room.findUnique({ where: { id } });
+    if (existing) await this.d.db.room.update({ where: { id }, data: { topic, updatedAt: now, unitName: existing.unitName ?? unit, circular: existing.circular || circular } });
+    else await this.d.db.room.create({ data: { id, topic, unitName: unit, circular, updatedAt: now } });
+    this.knownRooms.set(id, topic);
+  }
+}
+
+/** Chat id stored on events: the room id, or "private:<sender>" for a private chat. */
+export function chatId(chat: Chat, senderId: string): string {
+  return chat.kind === "room" ? chat.id : `private:${senderId}`;
+}

@@ -1,0 +1,137 @@
+// The only code that talks to a transport. Drains the outbox in order, splits long text on line
+// boundaries under the transport's byte limit, and rate-limits per target by queueing (never dropping).
+// A row is marked "sending" before it goes out; after a crash such rows become "uncertain" and are not
+// resent: only a definite failure is retried.
+import type { Db } from "../db/client.ts";
+import type { Clock } from "./clock.ts";
+import type { Logger } from "./log.ts";
+import type { Target } from "./outbox.ts";
+import { splitByBytes } from "./text.ts";
+
+export interface TransportLimits {
+  /** UTF-8 bytes per text message */
+  maxBytes: number;
+  /** messages per target per window */
+  perTarget: number;
+  windowMs: number;
+}
+
+export interface Transport {
+  readonly limits: TransportLimits;
+  sendText(target: Target, text: string, mentions: string[]): Promise<void>;
+  sendFile(target: Target, path: string): Promise<void>;
+}
+
+/** Thrown by a transport when the message certainly did not go out (safe to retry). */
+export class DefiniteSendFailure extends Error {}
+
+const MAX_ATTEMPTS = 5;
+
+export class Sender {
+  private readonly sent = new Map<string, number[]>();
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly transport: Transport,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+  ) {}
+
+  /** Rows left "sending" by a crash may have been delivered: never resend them. */
+  async recover(): Promise<void> {
+    const n = await this.db.outbox.updateMany({ where: { status: "sending" }, data: { status: "uncertain" } });
+    if (n.count) this.log.warn("outbox.uncertain", { count: n.count });
+  }
+
+  /** Send everything due now. Concurrent calls coalesce into one running drain. */
+  drain(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.drainOnce();
+        } while (this.again);
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  /** When the next queued row becomes due (rate limit or retry), or null. */
+  async nextWakeup(): Promise<Date | null> {
+    const row = await this.db.outbox.findFirst({ where: { status: "pending" }, orderBy: { notBefore: "asc" }, select: { notBefore: true } });
+    return row?.notBefore ?? null;
+  }
+
+  private windowFor(key: string, now: number): number[] {
+    const w = (this.sent.get(key) ?? []).filter((t) => t > now - this.transport.limits.windowMs);
+    this.sent.set(key, w);
+    return w;
+  }
+
+  private async drainOnce(): Promise<void> {
+    const { maxBytes, perTarget, windowMs } = this.transport.limits;
+    for (;;) {
+      const now = this.clock.now();
+      const rows = await this.db.outbox.findMany({
+        where: { status: "pending", notBefore: { lte: now } },
+        orderBy: { id: "asc" },
+        take: 200,
+      });
+      if (!rows.length) return;
+      const blocked = new Set<string>();
+      let progressed = false;
+      for (const row of rows) {
+        const key = `${row.targetKind}:${row.targetId}`;
+        if (blocked.has(key)) continue;
+        const target = { kind: row.targetKind, id: row.targetId } as Target;
+        const parts = row.filePath ? [row.filePath] : splitByBytes(row.text ?? "", maxBytes);
+        const t = this.clock.now().getTime();
+        const window = this.windowFor(key, t);
+        if (window.length > 0 && window.length + parts.length > perTarget) {
+          // queue behind the rate limit: due when enough of the window has expired
+          const freeNeeded = Math.min(window.length, window.length + parts.length - perTarget);
+          const release = new Date(window[freeNeeded - 1] + windowMs);
+          await this.db.outbox.updateMany({ where: { targetKind: row.targetKind, targetId: row.targetId, status: "pending", notBefore: { lt: release } }, data: { notBefore: release } });
+          blocked.add(key);
+          continue;
+        }
+        const claimed = await this.db.outbox.updateMany({ where: { id: row.id, status: "pending" }, data: { status: "sending", attempts: { increment: 1 } } });
+        if (claimed.count !== 1) continue; // another instance took it
+        try {
+          const mentions = JSON.parse(row.mentions) as string[];
+          for (let i = 0; i < parts.length; i++) {
+            if (row.filePath) await this.transport.sendFile(target, parts[i]);
+            else await this.transport.sendText(target, parts[i], i === 0 ? mentions : []);
+            window.push(this.clock.now().getTime());
+          }
+          if (row.ephemeral) await this.db.outbox.delete({ where: { id: row.id } });
+          else await this.db.outbox.update({ where: { id: row.id }, data: { status: "sent", sentAt: this.clock.now() } });
+          progressed = true;
+        } catch (e) {
+          const definite = e instanceof DefiniteSendFailure;
+          const attempts = row.attempts + 1;
+          const retry = definite && attempts < MAX_ATTEMPTS;
+          await this.db.outbox.update({
+            where: { id: row.id },
+            data: {
+              status: retry ? "pending" : definite ? "failed" : "uncertain",
+              notBefore: new Date(this.clock.now().getTime() + 30_000 * 2 ** attempts),
+              error: String((e as Error)?.message ?? e).slice(0, 500),
+            },
+          });
+          this.log.warn("outbox.send_failed", { id: row.id, definite, retry, error: String((e as Error)?.message ?? e) });
+          blocked.add(key);
+        }
+      }
+      if (!progressed) return;
+    }
+  }
+}

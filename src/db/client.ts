@@ -1,0 +1,35 @@
+// Prisma client on SQLite (better-sqlite3 driver adapter, WAL). Start-up applies pending migrations.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { PrismaClient, type Prisma } from "../generated/prisma/client.ts";
+import { applyMigrations } from "./engine.ts";
+
+export type Db = InstanceType<typeof PrismaClient>;
+export type Tx = Prisma.TransactionClient;
+
+export const DEFAULT_DATABASE_URL = "file:./data/duban.db";
+
+/** "file:./data/duban.db" → absolute path of the SQLite file. */
+export function sqlitePath(url: string): string {
+  if (!url.startsWith("file:")) throw new Error(`DATABASE_URL 只支持 SQLite 的 file: 地址，当前为 ${url}`);
+  return path.resolve(url.slice("file:".length));
+}
+
+export async function openDatabase(url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL): Promise<{ db: Db; file: string; applied: string[] }> {
+  const file = sqlitePath(url);
+  mkdirSync(path.dirname(file), { recursive: true });
+  const applied = await applyMigrations(file);
+  const adapter = new PrismaBetterSqlite3({ url: file, timeout: 10_000 });
+  const db = new PrismaClient({ adapter }) as Db;
+  await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+  await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
+  // deleted rows are overwritten on disk (the anonymous reply row is deleted once sent)
+  await db.$queryRawUnsafe("PRAGMA secure_delete = ON");
+  return { db, file, applied };
+}
+
+/** True for Prisma's unique-constraint violation. */
+export function isUniqueViolation(e: unknown): boolean {
+  return (e as { code?: string })?.code === "P2002" || /UNIQUE constraint failed/.test(String((e as Error)?.message));
+}

@@ -1,0 +1,114 @@
+// China's real workdays (chinese-days, with the config's overrides for years it does not know yet) in
+// the campaign's timezone. Dates are plain "YYYY-MM-DD" strings: a deadline is a calendar date.
+import chineseDays from "chinese-days";
+
+export type Ymd = string;
+
+export class Calendar {
+  private readonly extraHolidays: Set<string>;
+  private readonly extraWorkdays: Set<string>;
+  private readonly dtf: Intl.DateTimeFormat;
+
+  constructor(
+    readonly timezone: string,
+    extra: { extraHolidays: string[]; extraWorkdays: string[] } = { extraHolidays: [], extraWorkdays: [] },
+  ) {
+    this.extraHolidays = new Set(extra.extraHolidays);
+    this.extraWorkdays = new Set(extra.extraWorkdays);
+    this.dtf = new Intl.DateTimeFormat("en-CA", {
+      timeZone: timezone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      second: "2-digit",
+      hourCycle: "h23",
+    });
+  }
+
+  /** Local wall-clock parts of an instant in the campaign's timezone. */
+  local(at: Date): { ymd: Ymd; hh: number; mm: number; ss: number } {
+    const p = Object.fromEntries(this.dtf.formatToParts(at).map((x) => [x.type, x.value]));
+    return { ymd: `${p.year}-${p.month}-${p.day}`, hh: Number(p.hour), mm: Number(p.minute), ss: Number(p.second) };
+  }
+
+  today(at: Date): Ymd {
+    return this.local(at).ymd;
+  }
+
+  /** Offset of the timezone from UTC at that instant, in minutes. */
+  offsetMinutes(at: Date): number {
+    const l = this.local(at);
+    const asUtc = Date.UTC(+l.ymd.slice(0, 4), +l.ymd.slice(5, 7) - 1, +l.ymd.slice(8, 10), l.hh, l.mm, l.ss);
+    return Math.round((asUtc - Math.floor(at.getTime() / 1000) * 1000) / 60000);
+  }
+
+  /** The instant of a local date and "HH:MM" in the campaign's timezone. */
+  instant(ymd: Ymd, hhmm = "00:00"): Date {
+    const [h, m] = hhmm.split(":").map(Number);
+    const guess = new Date(Date.UTC(+ymd.slice(0, 4), +ymd.slice(5, 7) - 1, +ymd.slice(8, 10), h, m));
+    const off = this.offsetMinutes(guess);
+    const at = new Date(guess.getTime() - off * 60000);
+    const off2 = this.offsetMinutes(at);
+    return off2 === off ? at : new Date(guess.getTime() - off2 * 60000);
+  }
+
+  /** ISO 8601 with the timezone's offset, e.g. 2026-03-02T09:00:00+08:00. */
+  iso(at: Date): string {
+    const l = this.local(at);
+    const off = this.offsetMinutes(at);
+    const sign = off < 0 ? "-" : "+";
+    const a = Math.abs(off);
+    const pad = (n: number) => String(n).padStart(2, "0");
+    return `${l.ymd}T${pad(l.hh)}:${pad(l.mm)}:${pad(l.ss)}${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
+  }
+
+  isWorkday(ymd: Ymd): boolean {
+    if (this.extraWorkdays.has(ymd)) return true;
+    if (this.extraHolidays.has(ymd)) return false;
+    return chineseDays.isWorkday(ymd);
+  }
+
+  /** 1 = Monday … 7 = Sunday. */
+  weekday(ymd: Ymd): number {
+    const d = new Date(ymd + "T00:00:00Z").getUTCDay();
+    return d === 0 ? 7 : d;
+  }
+
+  addDays(ymd: Ymd, n: number): Ymd {
+    const d = new Date(ymd + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() + n);
+    return d.toISOString().slice(0, 10);
+  }
+
+  /** The n-th workday after `ymd` (n ≥ 1); n = 0 gives `ymd` itself. */
+  addWorkdays(ymd: Ymd, n: number): Ymd {
+    let d = ymd;
+    let left = n;
+    while (left > 0) {
+      d = this.addDays(d, 1);
+      if (this.isWorkday(d)) left--;
+    }
+    return d;
+  }
+
+  /** Workdays in (after, upto]: "overdue by N on day D" counts the workdays after the deadline up to D. */
+  workdaysBetween(after: Ymd, upto: Ymd): number {
+    let n = 0;
+    for (let d = this.addDays(after, 1); d <= upto; d = this.addDays(d, 1)) if (this.isWorkday(d)) n++;
+    return n;
+  }
+
+  lastDayOfMonth(ymd: Ymd): Ymd {
+    const d = new Date(Date.UTC(+ymd.slice(0, 4), +ymd.slice(5, 7), 0));
+    return d.toISOString().slice(0, 10);
+  }
+}
+
+/** "3月20日", or "2027年3月20日" when the year differs from `relativeTo`'s. */
+export function fmtDate(ymd: Ymd, relativeTo?: Ymd): string {
+  const [y, m, d] = ymd.split("-").map(Number);
+  const md = `${m}月${d}日`;
+  return relativeTo && relativeTo.slice(0, 4) === ymd.slice(0, 4) ? md : `${y}年${md}`;
+}

@@ -1,0 +1,85 @@
+// Who is who: units, members and roles, from the config (synced to the database at start-up).
+import type { Config, MemberConfig, Role, UnitConfig } from "../config/schema.ts";
+
+export interface Person {
+  id: string;
+  name: string;
+  /** undefined for a sender who is not in the roster */
+  member?: MemberConfig;
+  unit?: string;
+  roles: Set<Role>;
+}
+
+export class Org {
+  readonly byId = new Map<string, MemberConfig>();
+  readonly byName = new Map<string, MemberConfig[]>();
+  readonly units = new Map<string, UnitConfig>();
+
+  constructor(readonly cfg: Config) {
+    for (const m of cfg.members) {
+      this.byId.set(m.id, m);
+      this.byName.set(m.name, [...(this.byName.get(m.name) ?? []), m]);
+    }
+    for (const u of cfg.units) this.units.set(u.name, u);
+  }
+
+  person(id: string, displayName?: string): Person {
+    const m = this.byId.get(id);
+    if (!m) return { id, name: displayName || id, roles: new Set() };
+    const roles = new Set<Role>(m.roles);
+    roles.add("干部");
+    if (m.unit && this.units.get(m.unit)?.head === m.id) roles.add("负责人");
+    if (roles.has("负责人")) roles.add("干部");
+    return { id, name: m.name, member: m, unit: m.unit, roles };
+  }
+
+  name(id: string | null | undefined): string {
+    if (!id) return "";
+    return this.byId.get(id)?.name ?? id;
+  }
+
+  /** 督办员 or 领导: may assign, verify, close, send back, answer extensions. */
+  isOffice(p: Person): boolean {
+    return p.roles.has("督办员") || p.roles.has("领导");
+  }
+
+  isHeadOf(p: Person, unit: string | null | undefined): boolean {
+    return !!unit && p.unit === unit && p.roles.has("负责人");
+  }
+
+  /** The 负责人 ids of a unit: the configured head plus any member with the 负责人 role there. */
+  headsOf(unit: string): string[] {
+    const ids = new Set<string>();
+    const u = this.units.get(unit);
+    if (u?.head) ids.add(u.head);
+    for (const m of this.cfg.members) if (m.unit === unit && m.roles.includes("负责人")) ids.add(m.id);
+    return [...ids];
+  }
+
+  membersOf(unit: string): MemberConfig[] {
+    return this.cfg.members.filter((m) => m.unit === unit);
+  }
+
+  offices(): MemberConfig[] {
+    return this.cfg.members.filter((m) => m.roles.includes("督办员"));
+  }
+
+  /** Resolve "@X": a unit name, a member name or a member id. */
+  findUnit(text: string): UnitConfig | undefined {
+    return this.units.get(text) ?? this.units.get(text.replace(/^镇/, "")) ?? this.units.get("镇" + text);
+  }
+
+  findMember(text: string, mentioned: { id: string; name: string }[] = []): MemberConfig | "ambiguous" | undefined {
+    const hit = mentioned.find((c) => c.name === text || c.id === text);
+    if (hit && this.byId.has(hit.id)) return this.byId.get(hit.id);
+    if (this.byId.has(text)) return this.byId.get(text);
+    const named = this.byName.get(text) ?? [];
+    if (named.length > 1) return "ambiguous";
+    return named[0];
+  }
+
+  category(text: string): string | undefined {
+    for (const c of this.cfg.campaign.categories) if (c.code === text || c.aliases.includes(text) || c.name === text) return c.code;
+    return undefined;
+  }
+}
