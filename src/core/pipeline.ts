@@ -27,7 +27,8 @@ export interface InboundMessage {
   senderId: string;
   senderName: string;
   text?: string;
-  image?: { ext: string; save(file: string): Promise<void> };
+  /** saves the image to `fileBase` + its extension and returns that path */
+  image?: { save(fileBase: string): Promise<string> };
   /** contacts @-mentioned in the message */
   mentioned: { id: string; name: string }[];
 }
@@ -173,8 +174,7 @@ export class Pipeline {
         const count = await tx.evidence.count({ where: { eventId: ev.id } });
         const dir = path.join(d.evidenceDir, String(ev.item.no));
         mkdirSync(dir, { recursive: true });
-        saved = path.join(dir, `${ev.id}-${count + 1}${msg.image!.ext}`);
-        await msg.image!.save(saved);
+        saved = await msg.image!.save(path.join(dir, `${ev.id}-${count + 1}`));
         const items = new Items(tx, d.org, d.cal, now, d.cfg.campaign.name, { chatId: chat, messageKey: this.key(msg) });
         await items.event(ev.item, msg.senderId, "佐证", path.basename(saved));
         await tx.evidence.create({ data: { itemId: ev.itemId, eventId: ev.id, path: saved, fromId: msg.senderId, at: now } });
@@ -191,7 +191,7 @@ export class Pipeline {
   }
 
   /** Remember group chats (id ↔ topic) and bind the ones the config names to their unit. */
-  private async noteRoom(id: string, topic: string, now: Date): Promise<void> {
+  async noteRoom(id: string, topic: string, now: Date): Promise<void> {
     if (this.knownRooms.get(id) === topic) return;
     const unit = this.d.cfg.units.find((u) => u.rooms.includes(topic))?.name ?? null;
     const circular = this.d.cfg.rooms.some((r) => r.name === topic && r.circular);

@@ -1,0 +1,103 @@
+// The Wechaty adapter: the only place that knows Wechaty. Inbound: a Wechaty message → InboundMessage.
+// Outbound: the sender's Transport (text with @-mentions, files).
+import path from "node:path";
+import { FileBox } from "file-box";
+import { types, type Wechaty } from "wechaty";
+import type { InboundMessage } from "../core/pipeline.ts";
+import type { Target } from "../core/outbox.ts";
+import { DefiniteSendFailure, type Transport, type TransportLimits } from "../core/sender.ts";
+
+/** WeCom text messages are safe under 2,048 bytes; 20 messages a minute per chat. */
+export const WECOM_LIMITS: TransportLimits = { maxBytes: 2000, perTarget: 20, windowMs: 60_000 };
+
+export function wechatyTransport(bot: Wechaty, limits: TransportLimits = WECOM_LIMITS): Transport {
+  const room = async (id: string) => {
+    const r = await bot.Room.find({ id });
+    if (!r) throw new DefiniteSendFailure(`群 ${id} 不存在或机器人不在群内`);
+    return r;
+  };
+  const contact = async (id: string) => {
+    const c = await bot.Contact.find({ id });
+    if (!c) throw new DefiniteSendFailure(`联系人 ${id} 不存在`);
+    return c;
+  };
+  return {
+    limits,
+    async sendText(target: Target, text: string, mentions: string[]) {
+      if (target.kind === "room") {
+        const r = await room(target.id);
+        const people = (await Promise.all(mentions.map((id) => bot.Contact.find({ id })))).filter((c) => !!c);
+        await r.say(text, ...people);
+      } else {
+        await (await contact(target.id)).say(text);
+      }
+    },
+    async sendFile(target: Target, file: string) {
+      const box = FileBox.fromFile(file, path.basename(file));
+      if (target.kind === "room") await (await room(target.id)).say(box);
+      else await (await contact(target.id)).say(box);
+    },
+  };
+}
+
+/** Normalize a Wechaty message. Returns null for the bot's own messages and kinds we do not read. */
+export async function toInbound(bot: Wechaty, msg: any): Promise<InboundMessage | null> {
+  if (msg.self()) return null;
+  const type = msg.type();
+  if (type !== types.Message.Text && type !== types.Message.Image) return null;
+  const talker = msg.talker();
+  const room = msg.room();
+  const base = {
+    id: msg.id as string,
+    chat: room ? { kind: "room" as const, id: room.id as string, topic: (await room.topic()) as string } : { kind: "private" as const },
+    senderId: talker.id as string,
+    senderName: (talker.name() as string) || talker.id,
+  };
+  if (type === types.Message.Image) {
+    return {
+      ...base,
+      mentioned: [],
+      image: {
+        async save(fileBase: string) {
+          const box = await msg.toFileBox();
+          const ext = (path.extname(box.name || "").toLowerCase().match(/^\.(jpe?g|png|gif|webp|heic|bmp)$/) ?? [".jpg"])[0];
+          const file = fileBase + ext;
+          await box.toFile(file, true);
+          return file;
+        },
+      },
+    };
+  }
+  const mentioned = room ? (await msg.mentionList()).map((c: any) => ({ id: c.id as string, name: c.name() as string })) : [];
+  return { ...base, text: msg.text() as string, mentioned };
+}
+
+/**
+ * Subscribe to incoming messages, handled strictly in the order the puppet delivered them. Wechaty's own
+ * `message` event fires after each message's payload has loaded, so a private message can overtake an
+ * earlier group message; we listen on the puppet and load each message inside one chain instead.
+ */
+export function onMessages(bot: Wechaty, handle: (m: InboundMessage) => Promise<unknown>, done?: (id: string, err?: unknown) => void): void {
+  let chain: Promise<void> = Promise.resolve();
+  const listen = (puppet: any) => puppet.on("message", ({ messageId }: { messageId: string }) => {
+    chain = chain.then(async () => {
+      try {
+        const msg = await bot.Message.find({ id: messageId });
+        const inbound = msg ? await toInbound(bot, msg) : null;
+        if (inbound) await handle(inbound);
+        done?.(messageId);
+      } catch (e) {
+        done?.(messageId, e);
+      }
+    });
+  });
+  // the puppet exists once the bot has started
+  let attached = false;
+  try {
+    listen(bot.puppet);
+    attached = true;
+  } catch {
+    /* not yet */
+  }
+  if (!attached) bot.once("puppet" as any, listen);
+}
