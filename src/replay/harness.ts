@@ -13,7 +13,8 @@ import type { Target } from "../core/outbox.ts";
 import type { Transport } from "../core/sender.ts";
 import { Calendar } from "../domain/calendar.ts";
 import { onMessages, wechatyTransport } from "../transport/wechaty.ts";
-import { BOT, MockWorld } from "../transport/mock-world.ts";
+import { BOT, MockWorld, type Said } from "../transport/mock-world.ts";
+import type { Tx } from "../db/client.ts";
 
 const lineSchema = z.strictObject({
   at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), { error: "at 不是有效时间" }),
@@ -63,110 +64,155 @@ export interface ReplayOptions {
 }
 
 
-export async function replay(o: ReplayOptions): Promise<void> {
-  const work = mkdtempSync(path.join(os.tmpdir(), "duban-replay-"));
-  const outDir = o.outDir ?? path.join(work, "out");
-  mkdirSync(outDir, { recursive: true });
-  const cal = new Calendar(o.cfg.timezone, o.cfg.calendar);
-  const log = o.log ?? silentLogger;
-  const first = o.script[0] ? new Date(o.script[0].at) : cal.instant(o.cfg.campaign.start, "08:00");
-  const clock = new VirtualClock(first);
+export interface SimulationOptions {
+  cfg: Config;
+  start: Date;
+  /** where sent files are copied to (their names appear in the output lines) */
+  outDir?: string;
+  write: (jsonLine: string) => void;
+  log?: Logger;
+  /** test hook, see PipelineDeps.beforeCommit */
+  beforeCommit?: (tx: Tx) => Promise<void>;
+  /** a database file to use instead of a fresh one */
+  databaseFile?: string;
+}
 
-  const world = new MockWorld(o.cfg);
-  const bot = world.bot;
-  const topicOf = world.topicOf;
+/**
+ * A township on the mock puppet with one Duban on a virtual clock. The replay harness drives it from a
+ * script; the tests drive it directly. `stop()`/`start()` restart the bot on the same database.
+ */
+export class Simulation {
+  readonly work = mkdtempSync(path.join(os.tmpdir(), "duban-sim-"));
+  readonly cal: Calendar;
+  readonly clock: VirtualClock;
+  readonly world: MockWorld;
+  readonly outDir: string;
+  readonly databaseFile: string;
+  app: App | null = null;
+  private readonly transport: Transport;
+  private readonly waiters = new Map<string, { resolve: () => void; reject: (e: unknown) => void }[]>();
+  /** messages sent while the bot was down: delivered when it starts, as a puppet replays them */
+  private readonly backlog: Said[] = [];
+  private fileSeq = 0;
 
-  // what the bot sends, recorded as it goes out through the mock puppet
-  let fileSeq = 0;
-  const base = wechatyTransport(bot);
-  const where = (t: Target) => (t.kind === "room" ? { room: topicOf.get(t.id) ?? t.id } : { to: t.id });
-  const transport: Transport = {
-    limits: base.limits,
-    async sendText(t, text, mentions) {
-      await base.sendText(t, text, mentions);
-      const line = t.kind === "room" ? { at: cal.iso(clock.now()), ...where(t), text, mentions } : { at: cal.iso(clock.now()), ...where(t), text };
-      o.write(JSON.stringify(line));
-    },
-    async sendFile(t, file) {
-      await base.sendFile(t, file);
-      const name = `${String(++fileSeq).padStart(3, "0")}-${path.basename(file)}`;
-      copyFileSync(file, path.join(outDir, name));
-      o.write(JSON.stringify({ at: cal.iso(clock.now()), ...where(t), file: name }));
-    },
-  };
+  constructor(private readonly o: SimulationOptions) {
+    this.cal = new Calendar(o.cfg.timezone, o.cfg.calendar);
+    this.clock = new VirtualClock(o.start);
+    this.world = new MockWorld(o.cfg);
+    this.outDir = o.outDir ?? path.join(this.work, "out");
+    this.databaseFile = o.databaseFile ?? path.join(this.work, "duban.db");
+    mkdirSync(this.outDir, { recursive: true });
+    // what the bot sends, recorded as it goes out through the mock puppet
+    const base = wechatyTransport(this.world.bot);
+    const where = (t: Target) => (t.kind === "room" ? { room: this.world.topicOf.get(t.id) ?? t.id } : { to: t.id });
+    const at = () => this.cal.iso(this.clock.now());
+    this.transport = {
+      limits: base.limits,
+      sendText: async (t, text, mentions) => {
+        await base.sendText(t, text, mentions);
+        o.write(JSON.stringify(t.kind === "room" ? { at: at(), ...where(t), text, mentions } : { at: at(), ...where(t), text }));
+      },
+      sendFile: async (t, file) => {
+        await base.sendFile(t, file);
+        const name = `${String(++this.fileSeq).padStart(3, "0")}-${path.basename(file)}`;
+        copyFileSync(file, path.join(this.outDir, name));
+        o.write(JSON.stringify({ at: at(), ...where(t), file: name }));
+      },
+    };
+    onMessages(this.world.bot, async (m) => this.app?.handle(m), (id, err) => {
+      const w = this.waiters.get(id)?.shift();
+      if (w) err ? w.reject(err) : w.resolve();
+    });
+  }
 
-  // one waiter per delivered message id: the harness moves on only when the bot is done with it
-  const waiters = new Map<string, { resolve: () => void; reject: (e: unknown) => void }[]>();
-  let app: App | null = null;
-  const settle = (id: string, err?: unknown) => {
-    const w = waiters.get(id)?.shift();
-    if (w) err ? w.reject(err) : w.resolve();
-  };
-  onMessages(bot, async (m) => app?.handle(m), settle);
+  /** Start the puppet and the bot. */
+  async open(): Promise<this> {
+    await this.world.start();
+    await this.start();
+    return this;
+  }
 
-  await world.start();
+  get running(): boolean {
+    return !!this.app;
+  }
 
-  const dbUrl = "file:" + path.join(work, "duban.db");
-  const open = async () => {
-    app = await App.open({
-      cfg: o.cfg,
-      databaseUrl: dbUrl,
-      clock,
-      transport,
-      log,
+  /** (Re)start the bot on the same database, then deliver what was said while it was down. */
+  async start(): Promise<void> {
+    if (this.app) return;
+    this.app = await App.open({
+      cfg: this.o.cfg,
+      databaseUrl: "file:" + this.databaseFile,
+      clock: this.clock,
+      transport: this.transport,
+      log: this.o.log ?? silentLogger,
       selfId: () => BOT.id,
       botNames: () => [BOT.name],
-      evidenceDir: path.join(work, "evidence"),
+      evidenceDir: path.join(this.work, "evidence"),
+      beforeCommit: this.o.beforeCommit,
     });
-    await app.noteRooms(world.roomList(), clock.now());
-    await app.tick();
-  };
+    await this.app.noteRooms(this.world.roomList(), this.clock.now());
+    await this.app.tick();
+    for (const s of this.backlog.splice(0)) await this.deliverNow(s);
+  }
 
-  const advanceTo = async (t: Date) => {
-    if (t.getTime() < clock.now().getTime()) throw new ScriptError(`时间只能向前：${cal.iso(t)}`);
-    while (app) {
-      const next = await app.nextWakeup();
+  /** Stop the bot: nothing runs while it is down. */
+  async stop(): Promise<void> {
+    const app = this.app;
+    this.app = null;
+    await app?.close();
+  }
+
+  /** Move the virtual clock forward, running everything due on the way at its own instant. */
+  async advanceTo(t: Date): Promise<void> {
+    if (t.getTime() < this.clock.now().getTime()) throw new ScriptError(`时间只能向前：${this.cal.iso(t)}`);
+    while (this.app) {
+      const next = await this.app.nextWakeup();
       if (!next || next.getTime() > t.getTime()) break;
-      if (next.getTime() > clock.now().getTime()) clock.set(next);
-      await app.tick();
+      if (next.getTime() > this.clock.now().getTime()) this.clock.set(next);
+      await this.app.tick();
     }
-    clock.set(t);
-    if (app) await app.tick();
-  };
+    this.clock.set(t);
+    if (this.app) await this.app.tick();
+  }
 
-  const deliver = async (l: ScriptLine, lineNo: number) => {
-    const id = l.id ?? `L${lineNo}`;
-    if (l.room && !world.rooms.has(l.room) && app) await app.noteRooms([{ id: world.room(l.room).id, topic: l.room }], clock.now());
-    const done = new Promise<void>((resolve, reject) => waiters.set(id, [...(waiters.get(id) ?? []), { resolve, reject }]));
-    world.deliver({ id, from: l.from!, room: l.room, text: l.text, image: l.image === undefined ? undefined : path.resolve(o.scriptDir, l.image), at: clock.now() });
+  /** Someone says something (at the clock's now). Resolves when the bot is done with it. */
+  async say(s: Omit<Said, "at">): Promise<void> {
+    const said = { ...s, at: this.clock.now() };
+    if (!this.app) {
+      this.backlog.push(said);
+      return;
+    }
+    await this.deliverNow(said);
+  }
+
+  private async deliverNow(s: Said): Promise<void> {
+    if (s.room && !this.world.rooms.has(s.room)) await this.app!.noteRooms([{ id: this.world.room(s.room).id, topic: s.room }], this.clock.now());
+    const done = new Promise<void>((resolve, reject) => this.waiters.set(s.id, [...(this.waiters.get(s.id) ?? []), { resolve, reject }]));
+    this.world.deliver(s);
     await done;
-  };
+  }
 
-  const pending: { l: ScriptLine; n: number }[] = [];
-  try {
-    await open();
-    for (const [i, l] of o.script.entries()) {
-      await advanceTo(new Date(l.at));
-      if (l.advance) continue;
-      if (l.stop) {
-        if (app) await (app as App).close();
-        app = null;
-        continue;
-      }
-      if (l.start) {
-        if (!app) {
-          await open();
-          for (const p of pending.splice(0)) await deliver(p.l, p.n);
-        }
-        continue;
-      }
-      if (!app) pending.push({ l, n: i + 1 });
-      else await deliver(l, i + 1);
-    }
-  } finally {
-    if (app) await (app as App).close();
-    await world.stop();
-    rmSync(work, { recursive: true, force: true });
+  async close(): Promise<void> {
+    await this.stop();
+    await this.world.stop();
+    rmSync(this.work, { recursive: true, force: true });
   }
 }
 
+export async function replay(o: ReplayOptions): Promise<void> {
+  const cal = new Calendar(o.cfg.timezone, o.cfg.calendar);
+  const start = o.script[0] ? new Date(o.script[0].at) : cal.instant(o.cfg.campaign.start, "08:00");
+  const sim = new Simulation({ cfg: o.cfg, start, outDir: o.outDir, write: o.write, log: o.log });
+  try {
+    await sim.open();
+    for (const [i, l] of o.script.entries()) {
+      await sim.advanceTo(new Date(l.at));
+      if (l.stop) await sim.stop();
+      else if (l.start) await sim.start();
+      else if (!l.advance)
+        await sim.say({ id: l.id ?? `L${i + 1}`, from: l.from!, room: l.room, text: l.text, image: l.image === undefined ? undefined : path.resolve(o.scriptDir, l.image) });
+    }
+  } finally {
+    await sim.close();
+  }
+}

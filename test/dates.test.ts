@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { parseDate } from "../src/core/dates.ts";
+import { Calendar } from "../src/domain/calendar.ts";
+
+const cal = new Calendar("Asia/Shanghai");
+const today = "2026-09-29"; // a Tuesday, just before 国庆
+
+describe("date forms of SPEC §3", () => {
+  it.each([
+    ["2026-10-20", "2026-10-20"],
+    ["2026/10/20", "2026-10-20"],
+    ["2026年10月20日", "2026-10-20"],
+    ["10月20日", "2026-10-20"],
+    ["10-20", "2026-10-20"],
+    ["10.20", "2026-10-20"],
+    ["１０月２０日", "2026-10-20"],
+    ["明天", "2026-09-30"],
+    ["后天", "2026-10-01"],
+    ["本周五", "2026-10-02"],
+    ["下周一", "2026-10-05"],
+    ["月底", "2026-09-30"],
+    ["3天", "2026-10-02"],
+    ["三天", "2026-10-02"],
+  ])("%s → %s", (input, want) => {
+    expect(parseDate(input, today, cal)).toBe(want);
+  });
+
+  it("a date without a year is the next such date not in the past", () => {
+    expect(parseDate("9月29日", today, cal)).toBe("2026-09-29");
+    expect(parseDate("3月20日", today, cal)).toBe("2027-03-20");
+    expect(parseDate("1-5", today, cal)).toBe("2027-01-05");
+  });
+
+  it("N个工作日 skips 国庆 and counts the 调休 Saturday 10-10", () => {
+    // 9-30 is a workday; 10-01…10-07 holidays (10-08/09 Thu/Fri workdays), 10-10 Saturday is a make-up workday
+    expect(parseDate("1个工作日", today, cal)).toBe("2026-09-30");
+    expect(parseDate("2个工作日", today, cal)).toBe("2026-10-08");
+    expect(parseDate("3个工作日", today, cal)).toBe("2026-10-09");
+    expect(parseDate("4个工作日", today, cal)).toBe("2026-10-10");
+    expect(parseDate("五个工作日", today, cal)).toBe("2026-10-12");
+  });
+
+  it("rejects what is not a date", () => {
+    for (const bad of ["2026-02-30", "13月1日", "下下周", "0天", "abc", ""]) expect(parseDate(bad, today, cal)).toBeNull();
+  });
+});
+
+describe("workday counting (SPEC §4)", () => {
+  it("overdue by N on day D counts the workdays after the deadline up to and including D", () => {
+    expect(cal.workdaysBetween("2026-10-09", "2026-10-10")).toBe(1);
+    expect(cal.workdaysBetween("2026-09-30", "2026-10-07")).toBe(0);
+    expect(cal.workdaysBetween("2026-09-30", "2026-10-09")).toBe(2);
+  });
+  it("the config's extra holidays and workdays override the bundled calendar", () => {
+    const c = new Calendar("Asia/Shanghai", { extraHolidays: ["2026-03-02"], extraWorkdays: ["2026-03-01"] });
+    expect(c.isWorkday("2026-03-02")).toBe(false);
+    expect(c.isWorkday("2026-03-01")).toBe(true);
+  });
+  it("local time and ISO output in the campaign's timezone", () => {
+    const at = new Date("2026-03-02T01:00:00Z");
+    expect(cal.iso(at)).toBe("2026-03-02T09:00:00+08:00");
+    expect(cal.instant("2026-03-02", "09:00").toISOString()).toBe("2026-03-02T01:00:00.000Z");
+  });
+});
