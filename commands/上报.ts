@@ -9,19 +9,20 @@ export default defineCommand({
   who: "anyone",
   usage: "/上报 <问题描述> [#类别] [@单位或@人] [截止:日期]",
   summary: "反映一个作风问题，登记进问题清单",
-  from: (p) => ({ title: p.words.join(" "), category: p.tags[0], target: p.mentions[0], deadline: p.keys["截止"] }),
+  from: (p) => ({ title: p.words.join(" "), category: p.tags[0], targets: p.mentions, deadline: p.keys["截止"] }),
   args: (r) =>
     z.object({
       title: r.text("问题描述", 300),
       category: r.category.optional(),
-      target: r.unitOrMember.optional(),
+      targets: z.array(r.unitOrMember).max(2, { error: "最多 @ 一个单位和一个人" }),
       deadline: r.date("截止日期").optional(),
     }),
   async run(ctx, a) {
     const office = ctx.org.isOffice(ctx.sender);
-    const assignee = a.target?.member;
-    const unit = a.target?.unit ?? (assignee ? ctx.org.byId.get(assignee)?.unit : undefined);
-    if (a.target?.member && !unit) throw new UserError(`${ctx.org.name(assignee)}不属于任何单位，请 @ 单位`, true);
+    const assignee = a.targets.find((t) => t.member)?.member;
+    const unit = a.targets.find((t) => t.unit)?.unit ?? (assignee ? ctx.org.byId.get(assignee)?.unit : undefined);
+    if (assignee && !unit) throw new UserError(`${ctx.org.name(assignee)}不属于任何单位，请 @ 单位`, true);
+    if (assignee && ctx.org.byId.get(assignee)?.unit !== unit) throw new UserError(`${ctx.org.name(assignee)}不是${unit}的人员`, true);
     if (a.deadline) ctx.items.checkDeadline(a.deadline);
     // a 督办员/领导 who names the unit and the deadline assigns at once (交办); anyone else reports for assignment
     const assigned = office && !!unit && !!a.deadline;

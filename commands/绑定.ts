@@ -3,7 +3,7 @@ import { defineCommand } from "../src/core/command.ts";
 
 export default defineCommand({
   name: "绑定",
-  who: "supervisor",
+  who: "office",
   where: "group",
   usage: "/绑定 <单位>（在该单位的工作群里发送）",
   summary: "把本群绑定到一个单位，交办和提醒发到本群",

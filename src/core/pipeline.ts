@@ -80,7 +80,6 @@ export class Pipeline {
     if (msg.chat.kind === "room") await this.noteRoom(msg.chat.id, msg.chat.topic, now);
     if (msg.image) return this.handleImage(msg, now);
     const text = msg.text ?? "";
-    if (!text.trimStart().startsWith("/") && !text.trimStart().startsWith("／") && !text.trimStart().startsWith("@")) return "ignored";
     const parsed = parseCommand(text, d.botNames());
     if (!parsed) return "ignored";
     const sender = d.org.person(msg.senderId, msg.senderName);

@@ -1,0 +1,243 @@
+// SPEC §7, each guarantee with a test that fails when it breaks.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { describe, expect, it } from "vitest";
+import { App } from "../src/app.ts";
+import { systemClock } from "../src/core/clock.ts";
+import { createLogger } from "../src/core/log.ts";
+import { EXAMPLE_CONFIG, ROOT, bot, example } from "./helpers.ts";
+
+const G = "东村工作群";
+
+describe("the same message delivered twice is handled once", () => {
+  it("a command", async () => {
+    const b = await bot();
+    const first = await b.say("zhangsan", "/上报 公开栏未更新", G, "wx-msg-1");
+    const again = await b.say("zhangsan", "/上报 公开栏未更新", G, "wx-msg-1");
+    expect(first.length).toBe(3);
+    expect(again).toEqual([]);
+    expect(await b.db.item.count()).toBe(1);
+    // a refusal is not repeated either
+    await b.say("zhangsan", "/销号 #1", G, "wx-msg-2");
+    expect(await b.say("zhangsan", "/销号 #1", G, "wx-msg-2")).toEqual([]);
+    await b.close();
+  });
+
+  it("an evidence photo", async () => {
+    const b = await bot();
+    await b.say("ban1", "/上报 公开栏未更新 @东村 @张三 截止:3月20日");
+    await b.say("zhangsan", "/整改 #1 已更新", G);
+    await b.image("zhangsan", G, "wx-img-1");
+    expect(await b.image("zhangsan", G, "wx-img-1")).toEqual([]);
+    expect(await b.db.evidence.count()).toBe(1);
+    await b.close();
+  });
+
+  it("after a restart (the key is in the database, not in memory)", async () => {
+    const b = await bot();
+    await b.say("zhangsan", "/上报 公开栏未更新", G, "wx-msg-9");
+    await b.sim.stop();
+    await b.sim.start();
+    expect(await b.say("zhangsan", "/上报 公开栏未更新", G, "wx-msg-9")).toEqual([]);
+    expect(await b.db.item.count()).toBe(1);
+    await b.close();
+  });
+});
+
+describe("a command is acknowledged only after it is committed", () => {
+  it("a failing transaction leaves no item, no event and no reply; the replayed message then succeeds once", async () => {
+    let fail = true;
+    const b = await bot({
+      beforeCommit: async () => {
+        if (fail) throw new Error("disk full");
+      },
+    });
+    await expect(b.say("zhangsan", "/上报 公开栏未更新", G, "wx-1")).rejects.toThrow("disk full");
+    expect(b.out).toEqual([]);
+    expect(await b.db.item.count()).toBe(0);
+    expect(await b.db.event.count()).toBe(0);
+    expect(await b.db.outbox.count()).toBe(0);
+    expect(await b.db.processedMessage.count()).toBe(0);
+    fail = false;
+    const got = await b.say("zhangsan", "/上报 公开栏未更新", G, "wx-1");
+    expect(got[0].text).toMatch(/^已登记 #1/);
+    expect(await b.db.item.count()).toBe(1);
+    await b.close();
+  });
+
+  it("killing the process at any moment loses no acknowledged item and leaves no half item", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-crash-"));
+    const db = path.join(dir, "duban.db");
+    const acked = new Set<number>();
+    for (let round = 0; round < 3; round++) {
+      const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "test/fixtures/crash-child.ts"), db, EXAMPLE_CONFIG], { stdio: ["ignore", "pipe", "inherit"] });
+      const target = acked.size + 20 + round * 7;
+      await new Promise<void>((resolve) => {
+        let buf = "";
+        child.stdout.on("data", (d) => {
+          buf += d;
+          for (const m of buf.matchAll(/ACK (\d+)\n/g)) acked.add(Number(m[1]));
+          buf = buf.slice(buf.lastIndexOf("\n") + 1);
+          if (acked.size >= target) child.kill("SIGKILL");
+        });
+        child.on("exit", () => resolve());
+      });
+    }
+    expect(acked.size).toBeGreaterThanOrEqual(60);
+    const raw = new Database(db, { readonly: true });
+    const items = raw.prepare(`SELECT i.no, i.title, (SELECT COUNT(*) FROM Event e WHERE e.itemId = i.id AND e.kind = '上报') AS created FROM Item i`).all() as { no: number; title: string; created: number }[];
+    const byNo = new Map(items.map((i) => [i.no, i]));
+    for (const no of acked) expect(byNo.get(no), `acknowledged #${no} is missing`).toBeDefined();
+    expect(items.every((i) => i.created === 1)).toBe(true); // no half item: every item has its creation event
+    expect(new Set(items.map((i) => i.title)).size).toBe(items.length); // no message made two items
+    const keys = raw.prepare("SELECT COUNT(*) AS n FROM ProcessedMessage").get() as { n: number };
+    expect(keys.n).toBe(items.length);
+    raw.close();
+  }, 120_000);
+});
+
+describe("the anonymous reporter's identity", () => {
+  it("is refused in a group, with a hint, and nothing is stored", async () => {
+    const b = await bot();
+    expect(await b.ask("xiaomei", "/匿名上报 村主任优亲厚友", "西村工作群")).toBe("/匿名上报 只能私聊机器人使用，请私聊我发送，群里不会留下你的信息");
+    expect(await b.db.item.count()).toBe(0);
+    await b.close();
+  });
+
+  it("appears only in the one private reply; no row, log line or other message links them to the item", async () => {
+    const logs: string[] = [];
+    const b = await bot({ log: createLogger("debug", (l) => logs.push(l)) });
+    const got = await b.say("xiaomei", "/匿名上报 村主任在低保评定中优亲厚友 #懒政怠政");
+    const mine = got.filter((o) => o.to === "xiaomei");
+    expect(mine).toEqual([expect.objectContaining({ text: expect.stringMatching(/^已匿名登记 #1：/) })]);
+    // the office is told, without the source
+    const others = got.filter((o) => o.to !== "xiaomei");
+    expect(others.length).toBe(2);
+    // the item is handled as usual, all the way to 销号
+    await b.say("ban1", "/交办 #1 @西村 @陈七 截止:3月20日");
+    await b.say("chenqi", "/整改 #1 已重新评定", "西村工作群");
+    await b.say("ban1", "/销号 #1");
+    const query = await b.ask("ban1", "/查询 #1");
+    expect(query).toContain("来源：匿名");
+    for (const o of b.out.filter((x) => x !== mine[0])) expect(JSON.stringify(o)).not.toMatch(/xiaomei|小梅/);
+    expect(logs.join("\n")).not.toMatch(/xiaomei|小梅/);
+
+    // every row of every table: none holds both the reporter and the item
+    const file = b.sim.databaseFile;
+    await b.sim.stop();
+    const raw = new Database(file, { readonly: true });
+    const tables = (raw.prepare("SELECT name FROM sqlite_master WHERE type='table'").all() as { name: string }[]).map((t) => t.name);
+    const item = raw.prepare("SELECT id, title FROM Item WHERE no = 1").get() as { id: number; title: string };
+    for (const t of tables) {
+      for (const row of raw.prepare(`SELECT * FROM "${t}"`).all() as Record<string, unknown>[]) {
+        const s = JSON.stringify(row);
+        if (/xiaomei|小梅/.test(s)) {
+          expect(t, `${t} links the reporter to the item: ${s}`).toBe("Member");
+        }
+      }
+    }
+    const ev = raw.prepare("SELECT actorId, chatId, messageKey FROM Event WHERE itemId = ? AND kind = '匿名上报'").get(item.id);
+    expect(ev).toEqual({ actorId: null, chatId: null, messageKey: null });
+    raw.close();
+    // and the file itself keeps no deleted copy of the reply (secure_delete)
+    expect(readFileSync(file).includes(Buffer.from("已匿名登记"))).toBe(false);
+    await b.close();
+  });
+});
+
+describe("separation of duties", () => {
+  it("the submitter of a rectification can never close it, whatever their roles", async () => {
+    const cfg = example();
+    cfg.members.find((m) => m.id === "wangwu")!.roles = ["负责人", "督办员"];
+    const b = await bot({ cfg });
+    await b.say("ban1", "/上报 公开栏未更新 @东村 截止:3月20日");
+    await b.say("wangwu", "/整改 #1 已更新", G);
+    expect(await b.ask("wangwu", "/销号 #1", G)).toBe("你是 #1 整改的提交人，不能自己销号，请由其他督办员或领导验收");
+    expect((await b.db.item.findFirstOrThrow()).status).toBe("待验收");
+    expect(await b.ask("shuji", "/验收 #1")).toMatch(/^#1 已验收销号/);
+    await b.close();
+  });
+});
+
+describe("sending respects each transport's limits", () => {
+  it("long text is split on line boundaries under the byte limit", async () => {
+    const b = await bot();
+    for (let i = 1; i <= 40; i++) await b.say("ban1", `/上报 第${i}个问题：某村公开栏长期未更新且群众反映强烈需要尽快整改 @东村 @张三 截止:3月31日`);
+    await b.at("2026-03-02T09:10:00+08:00"); // let the 40 交办 notices to the group drain first
+    const sent = await b.say("zhangsan", "/我的", G);
+    expect(sent.length).toBeGreaterThan(1);
+    for (const s of sent) expect(Buffer.byteLength(s.text!)).toBeLessThanOrEqual(2000);
+    expect(sent[0].mentions).toEqual(["zhangsan"]);
+    expect(sent.slice(1).every((s) => s.mentions!.length === 0)).toBe(true);
+    const whole = sent.map((s) => s.text).join("\n");
+    expect(whole.split("\n").length).toBe(1 + 30 + 1);
+    await b.close();
+  });
+
+  it("a per-target rate limit queues instead of dropping", async () => {
+    const b = await bot();
+    for (let i = 1; i <= 25; i++) await b.say("zhangsan", `/上报 问题${i}`, G);
+    // 25 acks to the group, each also told privately to two 督办员: only 20 per minute per target go out now
+    const toGroup = () => b.out.filter((o) => o.room === G);
+    expect(toGroup().length).toBe(20);
+    expect(await b.db.outbox.count({ where: { status: "pending" } })).toBe(15);
+    await b.at("2026-03-02T09:05:00+08:00");
+    expect(toGroup().length).toBe(25);
+    expect(toGroup().slice(20).every((o) => o.at === "2026-03-02T09:01:00+08:00")).toBe(true);
+    expect(toGroup().map((o) => o.text!.match(/#(\d+)/)![1]).map(Number)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect(await b.db.outbox.count({ where: { status: { not: "sent" } } })).toBe(0);
+    await b.close();
+  });
+
+  it("what may have been delivered is never resent; a definite failure is retried", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-send-"));
+    const sent: string[] = [];
+    let failNext: "definite" | "unknown" | null = null;
+    const { DefiniteSendFailure } = await import("../src/core/sender.ts");
+    const open = () =>
+      App.open({
+        cfg: example(),
+        databaseUrl: "file:" + path.join(dir, "d.db"),
+        clock: systemClock,
+        transport: {
+          limits: { maxBytes: 2000, perTarget: 100, windowMs: 60_000 },
+          async sendText(_t, text) {
+            const f = failNext;
+            failNext = null;
+            if (f === "definite") throw new DefiniteSendFailure("群不存在");
+            if (f === "unknown") throw new Error("socket hang up");
+            sent.push(text);
+          },
+          async sendFile() {},
+        },
+        log: createLogger("silent"),
+        selfId: () => "bot",
+        botNames: () => [],
+        evidenceDir: dir,
+      });
+    const app = await open();
+    const msg = (id: string, text: string) => ({ id, chat: { kind: "private" as const }, senderId: "zhangsan", senderName: "张三", text, mentioned: [] });
+    failNext = "unknown";
+    await app.handle(msg("a", "/我的"));
+    expect(sent).toEqual([]);
+    expect((await app.db.outbox.findFirstOrThrow()).status).toBe("uncertain");
+    failNext = "definite";
+    await app.handle(msg("b", "/我的"));
+    const row = await app.db.outbox.findFirstOrThrow({ where: { id: 2 } });
+    expect(row.status).toBe("pending");
+    await app.db.outbox.update({ where: { id: 2 }, data: { notBefore: new Date(0) } });
+    await app.tick();
+    expect(sent.length).toBe(1);
+    // a crash while sending: the row stays "sending" — after restart it is uncertain, not resent
+    await app.db.outbox.create({ data: { targetKind: "contact", targetId: "zhangsan", text: "x", status: "sending", notBefore: new Date(0), createdAt: new Date() } });
+    await app.close();
+    const again = await open();
+    await again.tick();
+    expect(sent.length).toBe(1);
+    expect(await again.db.outbox.count({ where: { status: "uncertain" } })).toBe(2);
+    await again.close();
+  });
+});
