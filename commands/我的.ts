@@ -7,13 +7,13 @@ export default defineCommand({
   name: "我的",
   who: "registered",
   usage: "/我的",
-  summary: "我经办或上报的未销号问题，逾期的排在前面",
+  summary: "我经办、上报的（负责人含本单位的）未销号问题，逾期的排在前面",
   from: () => ({}),
   args: () => z.object({}),
   async run(ctx) {
     const me = ctx.sender;
     const or: object[] = [{ assigneeId: me.id }, { reporterId: me.id }];
-    if (me.unit && me.roles.has("负责人")) or.push({ unitName: me.unit, assigneeId: null });
+    if (me.unit && me.roles.has("负责人")) or.push({ unitName: me.unit });
     if (ctx.org.isOffice(me)) or.push({ status: "待验收", NOT: { submitterId: me.id } }, { status: "待交办" });
     const items = await ctx.tx.item.findMany({ where: { campaign: ctx.cfg.campaign.name, status: { not: "已销号" }, OR: or }, orderBy: { no: "asc" } });
     if (!items.length) {
