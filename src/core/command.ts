@@ -66,14 +66,24 @@ export interface Resolvers {
   text: (label: string, max?: number) => z.ZodType<string>;
 }
 
-export function makeResolvers(org: Org, cal: Calendar, today: Ymd, mentioned: { id: string; name: string }[]): Resolvers {
+/** What resolution depends on for the message being parsed (messages are parsed one at a time). */
+export interface ResolveScope {
+  today: Ymd;
+  mentioned: { id: string; name: string }[];
+}
+
+/**
+ * Build the resolvers once; they read `scope` (today, the message's @-mentions) when they run, so each
+ * command's zod schema is built once and reused for every message.
+ */
+export function makeResolvers(org: Org, cal: Calendar, scope: ResolveScope): Resolvers {
   const text = (label: string, max = 500) =>
     z
       .string({ error: `缺少${label}` })
       .transform((s) => s.trim())
       .pipe(z.string().min(1, { error: `缺少${label}` }).max(max, { error: `${label}不能超过 ${max} 个字` }));
   const memberOf = (s: string, c: z.RefinementCtx) => {
-    const m = org.findMember(s, mentioned);
+    const m = org.findMember(s, scope.mentioned);
     if (m === "ambiguous") {
       c.addIssue({ code: "custom", message: `名册中有多人叫「${s}」，请用 @ 选中本人或写其账号 id` });
       return z.NEVER;
@@ -88,7 +98,7 @@ export function makeResolvers(org: Org, cal: Calendar, today: Ymd, mentioned: { 
     itemNo: z.number({ error: "缺少问题编号，如 #12" }).int().positive({ error: "问题编号应为正整数，如 #12" }),
     date: (label) =>
       z.string({ error: `缺少${label}` }).transform((s, c) => {
-        const d = parseDate(s, today, cal);
+        const d = parseDate(s, scope.today, cal);
         if (!d) {
           c.addIssue({ code: "custom", message: `无法识别的日期「${s}」，可写 3月20日、2026-03-20、本周五、5个工作日 等` });
           return z.NEVER;
@@ -107,7 +117,7 @@ export function makeResolvers(org: Org, cal: Calendar, today: Ymd, mentioned: { 
     unitOrMember: z.string().transform((s, c) => {
       const u = org.findUnit(s);
       if (u) return { unit: u.name };
-      const m = org.findMember(s, mentioned);
+      const m = org.findMember(s, scope.mentioned);
       if (m && m !== "ambiguous") return { member: m.id };
       c.addIssue({ code: "custom", message: `「${s}」既不是单位也不是名册中的人员` });
       return z.NEVER;

@@ -5,7 +5,7 @@ import type { Calendar, Ymd } from "../domain/calendar.ts";
 import type { Items } from "../domain/items.ts";
 import type { Org, Person } from "../domain/org.ts";
 import type { CommandDef } from "./command.ts";
-import { enqueue, type Outgoing, type Target } from "./outbox.ts";
+import type { OutboxBatch, Outgoing, Target } from "./outbox.ts";
 
 export type Chat = { kind: "room"; id: string; topic: string } | { kind: "private" };
 
@@ -33,9 +33,9 @@ export function replyTarget(chat: Chat, senderId: string): { target: Target; men
   return chat.kind === "room" ? { target: { kind: "room", id: chat.id }, mentions: [senderId] } : { target: { kind: "contact", id: senderId }, mentions: [] };
 }
 
-export function makeCtx(base: Omit<Ctx, "reply" | "send">): Ctx {
+export function makeCtx(base: Omit<Ctx, "reply" | "send">, outbox: OutboxBatch): Ctx {
   const send = async (o: Outgoing) => {
-    await enqueue(base.tx, o, base.now);
+    outbox.add(o);
   };
   return {
     ...base,

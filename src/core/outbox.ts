@@ -16,9 +16,8 @@ export interface Outgoing {
   ephemeral?: boolean;
 }
 
-/** Queue a message. Returns false when its dispatch key was already queued (sent once, ever). */
-export async function enqueue(tx: Tx, o: Outgoing, now: Date): Promise<boolean> {
-  const data = {
+function row(o: Outgoing, now: Date) {
+  return {
     targetKind: o.target.kind,
     targetId: o.target.id,
     text: o.text ?? null,
@@ -29,6 +28,29 @@ export async function enqueue(tx: Tx, o: Outgoing, now: Date): Promise<boolean> 
     notBefore: now,
     createdAt: now,
   };
+}
+
+/** Messages a command queues while it runs, written in one statement before its transaction commits. */
+export class OutboxBatch {
+  private rows: ReturnType<typeof row>[] = [];
+  constructor(
+    private readonly tx: Tx,
+    private readonly now: Date,
+  ) {}
+  add(o: Outgoing): void {
+    if (o.dispatchKey) throw new Error("scheduled sends with a dispatch key go through enqueue()");
+    this.rows.push(row(o, this.now));
+  }
+  async flush(): Promise<void> {
+    if (!this.rows.length) return;
+    await this.tx.outbox.createMany({ data: this.rows });
+    this.rows = [];
+  }
+}
+
+/** Queue a message. Returns false when its dispatch key was already queued (sent once, ever). */
+export async function enqueue(tx: Tx, o: Outgoing, now: Date): Promise<boolean> {
+  const data = row(o, now);
   if (!o.dispatchKey) {
     await tx.outbox.create({ data });
     return true;

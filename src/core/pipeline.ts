@@ -10,12 +10,13 @@ import { isUniqueViolation, type Db, type Tx } from "../db/client.ts";
 import type { Calendar } from "../domain/calendar.ts";
 import { Items } from "../domain/items.ts";
 import type { Org, Person } from "../domain/org.ts";
-import { allowed, makeResolvers, RULE_TEXT, type CommandDef } from "./command.ts";
+import { allowed, makeResolvers, RULE_TEXT, type CommandDef, type ResolveScope } from "./command.ts";
+import type { z } from "zod";
 import { makeCtx, replyTarget, type Chat } from "./context.ts";
 import { UserError } from "./errors.ts";
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./log.ts";
-import { enqueue } from "./outbox.ts";
+import { enqueue, OutboxBatch } from "./outbox.ts";
 import { parseCommand } from "./parse.ts";
 import type { Registry } from "./registry.ts";
 import { utf8Bytes } from "./text.ts";
@@ -60,8 +61,13 @@ export interface PipelineDeps {
 export class Pipeline {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly knownRooms = new Map<string, string>();
+  private readonly scope: ResolveScope = { today: "", mentioned: [] };
+  private readonly schemas = new Map<CommandDef, z.ZodType>();
 
-  constructor(private readonly d: PipelineDeps) {}
+  constructor(private readonly d: PipelineDeps) {
+    const resolvers = makeResolvers(d.org, d.cal, this.scope);
+    for (const c of d.registry.all) this.schemas.set(c, c.args(resolvers));
+  }
 
   /** Messages are handled one at a time, in arrival order. */
   handle(msg: InboundMessage): Promise<Outcome> {
@@ -101,13 +107,16 @@ export class Pipeline {
       return refuse(`/${def.name} 仅限${RULE_TEXT[def.who]}使用`);
     }
     const today = d.cal.today(now);
-    const args = def.args(makeResolvers(d.org, d.cal, today, msg.mentioned)).safeParse(def.from(parsed.args));
+    this.scope.today = today;
+    this.scope.mentioned = msg.mentioned;
+    const args = this.schemas.get(def)!.safeParse(def.from(parsed.args));
     if (!args.success) return refuse(`用法：${def.usage}\n${args.error.issues[0]?.message ?? "参数有误"}`);
 
     const key = this.key(msg);
     try {
       await d.db.$transaction(async (tx) => {
         await this.claim(tx, key, now);
+        const outbox = new OutboxBatch(tx, now);
         const ctx = makeCtx({
           now,
           today,
@@ -120,8 +129,9 @@ export class Pipeline {
           messageKey: key,
           items: new Items(tx, d.org, d.cal, now, d.cfg.campaign.name, { chatId: chatId(msg.chat, msg.senderId), messageKey: key }),
           commands: d.registry.all,
-        });
+        }, outbox);
         await def.run(ctx, args.data);
+        await outbox.flush();
         await d.beforeCommit?.(tx);
       });
     } catch (e) {

@@ -131,7 +131,8 @@ export class Sender {
           blocked.add(key);
         }
       }
-      if (!progressed) return;
+      // nothing new can have become due unless we sent something, and a short page was the whole queue
+      if (!progressed || (rows.length < 200 && blocked.size === 0)) return;
     }
   }
 }

@@ -4,6 +4,7 @@ import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient, type Prisma } from "../generated/prisma/client.ts";
 import { applyMigrations } from "./engine.ts";
+import { tunedFactory } from "./sqlite-tuning.ts";
 
 export type Db = InstanceType<typeof PrismaClient>;
 export type Tx = Prisma.TransactionClient;
@@ -20,7 +21,7 @@ export async function openDatabase(url = process.env.DATABASE_URL || DEFAULT_DAT
   const file = sqlitePath(url);
   mkdirSync(path.dirname(file), { recursive: true });
   const applied = await applyMigrations(file);
-  const adapter = new PrismaBetterSqlite3({ url: file, timeout: 10_000 });
+  const adapter = tunedFactory(new PrismaBetterSqlite3({ url: file, timeout: 10_000 }));
   const db = new PrismaClient({ adapter }) as Db;
   await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");

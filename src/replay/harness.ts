@@ -10,7 +10,7 @@ import type { Config } from "../config/schema.ts";
 import { VirtualClock } from "../core/clock.ts";
 import { silentLogger, type Logger } from "../core/log.ts";
 import type { Target } from "../core/outbox.ts";
-import type { Transport } from "../core/sender.ts";
+import type { Transport, TransportLimits } from "../core/sender.ts";
 import { Calendar } from "../domain/calendar.ts";
 import { onMessages, wechatyTransport } from "../transport/wechaty.ts";
 import { BOT, MockWorld, type Said } from "../transport/mock-world.ts";
@@ -75,6 +75,8 @@ export interface SimulationOptions {
   beforeCommit?: (tx: Tx) => Promise<void>;
   /** a database file to use instead of a fresh one */
   databaseFile?: string;
+  /** transport limits other than WeCom's (benchmarks) */
+  limits?: TransportLimits;
 }
 
 /**
@@ -107,7 +109,7 @@ export class Simulation {
     const where = (t: Target) => (t.kind === "room" ? { room: this.world.topicOf.get(t.id) ?? t.id } : { to: t.id });
     const at = () => this.cal.iso(this.clock.now());
     this.transport = {
-      limits: base.limits,
+      limits: o.limits ?? base.limits,
       sendText: async (t, text, mentions) => {
         await base.sendText(t, text, mentions);
         o.write(JSON.stringify(t.kind === "room" ? { at: at(), ...where(t), text, mentions } : { at: at(), ...where(t), text }));

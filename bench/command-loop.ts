@@ -1,0 +1,78 @@
+// /上报 through the Wechaty mock puppet into SQLite, against a bare Wechaty echo bot on the same mock,
+// measured in the same run. Prints throughput, latency percentiles and the ratio (target: ≥ 0.4 of echo,
+// p99 ≤ 10 ms). Messages go one at a time (send, wait for the bot to finish), as in a busy group.
+//   npm run bench:command-loop [-- N]
+import { performance } from "node:perf_hooks";
+import { WechatyBuilder, types } from "wechaty";
+import { mock, PuppetMock } from "wechaty-puppet-mock";
+import { loadConfig } from "../src/config/load.ts";
+import { Simulation } from "../src/replay/harness.ts";
+
+const N = Number(process.argv[2] ?? 2000);
+const WARMUP = 200;
+
+function stats(lat: number[]) {
+  const s = [...lat].sort((a, b) => a - b);
+  const q = (p: number) => s[Math.min(s.length - 1, Math.floor(p * s.length))];
+  const total = lat.reduce((a, b) => a + b, 0);
+  return { perSec: (lat.length / total) * 1000, p50: q(0.5), p99: q(0.99), max: s[s.length - 1] };
+}
+
+async function echo(n: number): Promise<number[]> {
+  const mocker = new mock.Mocker();
+  const bot = WechatyBuilder.build({ puppet: new PuppetMock({ mocker }) as any });
+  const self = mocker.createContact({ id: "bot", name: "bot" });
+  const user = mocker.createContact({ id: "u1", name: "张三" });
+  const room = mocker.createRoom({ id: "r1@chatroom", topic: "东村工作群", memberIdList: [self.id, user.id] });
+  let waiting: (() => void) | null = null;
+  bot.on("message", async (msg: any) => {
+    if (msg.self()) {
+      waiting?.();
+      return;
+    }
+    await msg.room()!.say(msg.text(), msg.talker());
+  });
+  await bot.start();
+  mocker.login(self);
+  const lat: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const done = new Promise<void>((r) => (waiting = r));
+    const t0 = performance.now();
+    mocker.MessageMock.create({ id: `e${i}`, talkerId: user.id, roomId: room.id, text: `/上报 问题${i}`, timestamp: Date.now(), type: types.Message.Text, mentionIdList: [] } as any);
+    (mocker.puppet as any).emit("message", { messageId: `e${i}` });
+    await done;
+    lat.push(performance.now() - t0);
+  }
+  await bot.stop();
+  return lat;
+}
+
+async function duban(n: number): Promise<number[]> {
+  const cfg = loadConfig("examples/duban.example.yaml");
+  const sim = await new Simulation({
+    cfg,
+    start: new Date("2026-03-02T09:00:00+08:00"),
+    write: () => {},
+    // measure the loop, not WeCom's per-chat rate limit (which would queue everything after 20)
+    limits: { maxBytes: 2000, perTarget: 1e9, windowMs: 60_000 },
+  }).open();
+  const lat: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await sim.say({ id: `d${i}`, from: "zhangsan", room: "东村工作群", text: `/上报 村务公开栏第${i}次未更新 #村务公开` });
+    lat.push(performance.now() - t0);
+  }
+  await sim.close();
+  return lat;
+}
+
+const fmt = (x: number) => x.toFixed(2);
+await echo(WARMUP);
+await duban(WARMUP);
+const e = stats(await echo(N));
+const d = stats(await duban(N));
+console.log(`messages: ${N} each, one at a time (after ${WARMUP} warm-up)`);
+console.log(`echo bot   : ${fmt(e.perSec)} msg/s   p50 ${fmt(e.p50)} ms   p99 ${fmt(e.p99)} ms   max ${fmt(e.max)} ms`);
+console.log(`duban /上报: ${fmt(d.perSec)} msg/s   p50 ${fmt(d.p50)} ms   p99 ${fmt(d.p99)} ms   max ${fmt(d.max)} ms   (1 reply + 2 office notices, 1 transaction each)`);
+console.log(`ratio duban/echo: ${fmt(d.perSec / e.perSec)}   (target ≥ 0.40)   p99 target ≤ 10 ms: ${d.p99 <= 10 ? "met" : "NOT met"}`);
+process.exit(0);
