@@ -27,10 +27,16 @@ export class Calendar {
     });
   }
 
+  private last: { t: number; v: { ymd: Ymd; hh: number; mm: number; ss: number } } | null = null;
+
   /** Local wall-clock parts of an instant in the campaign's timezone. */
   local(at: Date): { ymd: Ymd; hh: number; mm: number; ss: number } {
+    const t = Math.floor(at.getTime() / 1000);
+    if (this.last?.t === t) return { ...this.last.v }; // Intl formatting is slow; the same second repeats a lot
     const p = Object.fromEntries(this.dtf.formatToParts(at).map((x) => [x.type, x.value]));
-    return { ymd: `${p.year}-${p.month}-${p.day}`, hh: Number(p.hour), mm: Number(p.minute), ss: Number(p.second) };
+    const v = { ymd: `${p.year}-${p.month}-${p.day}`, hh: Number(p.hour), mm: Number(p.minute), ss: Number(p.second) };
+    this.last = { t, v };
+    return { ...v };
   }
 
   today(at: Date): Ymd {
