@@ -11,6 +11,7 @@ import { Sender, type Transport } from "./core/sender.ts";
 import { openDatabase, type Db, type Tx } from "./db/client.ts";
 import { Calendar } from "./domain/calendar.ts";
 import { Org } from "./domain/org.ts";
+import { Scheduler } from "./jobs/scheduler.ts";
 
 export interface AppOptions {
   cfg: Config;
@@ -32,6 +33,8 @@ export class App {
     readonly cal: Calendar,
     readonly pipeline: Pipeline,
     readonly sender: Sender,
+    readonly scheduler: Scheduler,
+    private readonly clock: Clock,
     private readonly log: Logger,
   ) {}
 
@@ -56,7 +59,8 @@ export class App {
     });
     const sender = new Sender(db, o.transport, o.clock, o.log);
     await sender.recover();
-    return new App(db, o.cfg, org, cal, pipeline, sender, o.log);
+    const scheduler = new Scheduler(db, o.cfg, org, cal, o.log);
+    return new App(db, o.cfg, org, cal, pipeline, sender, scheduler, o.clock, o.log);
   }
 
   /** One incoming message, then whatever became due to send. */
@@ -72,14 +76,18 @@ export class App {
     return outcome;
   }
 
-  /** Time-driven work at the clock's now: everything due in the outbox. */
+  /** Time-driven work at the clock's now: the jobs that are due, then everything due in the outbox. */
   async tick(): Promise<void> {
+    await this.scheduler.runDue(this.clock.now());
     await this.sender.drain();
   }
 
-  /** The next instant at which tick() has something to do, or null. */
+  /** The next instant after now at which tick() has something to do, or null. */
   async nextWakeup(): Promise<Date | null> {
-    return this.sender.nextWakeup();
+    const now = this.clock.now();
+    const [send, job] = [await this.sender.nextWakeup(), this.scheduler.nextSlot(now)];
+    const due = [send, job].filter((d): d is Date => !!d && d.getTime() > now.getTime());
+    return due.sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
   }
 
   async noteRooms(rooms: { id: string; topic: string }[], now: Date): Promise<void> {

@@ -20,7 +20,7 @@ export interface Out {
 }
 
 /** A bot on the mock puppet with a temp SQLite file, a virtual clock, and everything it sent. */
-export async function bot(o: { cfg?: Config; start?: string; beforeCommit?: (tx: Tx) => Promise<void>; log?: Logger } = {}) {
+export async function bot(o: { cfg?: Config; start?: string; beforeCommit?: (tx: Tx) => Promise<void>; log?: Logger; databaseFile?: string } = {}) {
   const out: Out[] = [];
   const sim = await new Simulation({
     cfg: o.cfg ?? example(),
@@ -28,6 +28,7 @@ export async function bot(o: { cfg?: Config; start?: string; beforeCommit?: (tx:
     write: (l) => out.push(JSON.parse(l)),
     beforeCommit: o.beforeCommit,
     log: o.log,
+    databaseFile: o.databaseFile,
   }).open();
   let n = 0;
   const api = {

@@ -28,6 +28,7 @@ const EXPECTED: Record<string, R[]> = {
   我的: REGISTERED,
   逾期: REGISTERED,
   统计: REGISTERED,
+  通报: OFFICE,
   绑定: OFFICE,
   帮助: ALL,
 };

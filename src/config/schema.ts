@@ -73,7 +73,10 @@ export const configSchema = z
       .default({ beforeWorkdays: [3, 1], at: "09:00", escalateLeaderAfter: 3, escalateOfficeAfter: 7, quiet: ["21:00", "08:00"] }),
     schedule: z
       .strictObject({
-        weeklyDigest: z.string().default("30 8 * * 1"),
+        weeklyDigest: z
+          .string({ error: "应为 cron 表达式，如 \"30 8 * * 1\"（周一 8:30）" })
+          .regex(/^([0-5]?\d) ([01]?\d|2[0-3]) \* \* [0-7](,[0-7])*$/, { error: "只支持「分 时 * * 星期」形式，如 \"30 8 * * 1\"（周一 8:30）" })
+          .default("30 8 * * 1"),
         monthlyCircularWorkday: z.number().int().min(1).max(20).default(3),
       })
       .default({ weeklyDigest: "30 8 * * 1", monthlyCircularWorkday: 3 }),

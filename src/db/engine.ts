@@ -1,7 +1,9 @@
 // The Prisma schema engine, run offline from its wasm build and driven by our own driver adapter.
 // The Prisma CLI would download a native engine at first use; government hosts and this project's
 // machines cannot. See ../shared/notes/prisma-offline.md for the four work-arounds applied here.
+import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, existsSync } from "node:fs";
+import Database from "better-sqlite3";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
@@ -113,10 +115,34 @@ export async function withEngine<T>(filePath: string, fn: (engine: any) => Promi
   }
 }
 
-/** Apply every pending migration to the database file. Returns the names applied. */
+/**
+ * True when every migration is recorded as applied with its checksum. Read without the engine: the engine
+ * takes `locking_mode=EXCLUSIVE`, which a second instance running on the same file would block.
+ */
+export function migrationsUpToDate(filePath: string, list = readMigrations()): boolean {
+  if (!existsSync(filePath)) return list.migrationDirectories.length === 0;
+  const db = new Database(filePath, { readonly: true, fileMustExist: true, timeout: 10_000 });
+  try {
+    const table = db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='_prisma_migrations'").get();
+    if (!table) return list.migrationDirectories.length === 0;
+    const rows = db.prepare("SELECT migration_name AS name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL").all() as { name: string; checksum: string }[];
+    const applied = new Map(rows.map((r) => [r.name, r.checksum]));
+    return list.migrationDirectories.every((d) => applied.get(d.path) === createHash("sha256").update(d.migrationFile.content.value).digest("hex"));
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Apply every pending migration to the database file. Returns the names applied. Applying needs the file
+ * to itself (stop other instances to deploy a release with new migrations); when nothing is pending the
+ * engine is not started at all.
+ */
 export async function applyMigrations(filePath: string): Promise<string[]> {
+  const list = readMigrations();
+  if (migrationsUpToDate(filePath, list)) return [];
   return withEngine(filePath, async (engine) => {
-    const out = await engine.applyMigrations({ migrationsList: readMigrations(), filters });
+    const out = await engine.applyMigrations({ migrationsList: list, filters });
     return out.appliedMigrationNames as string[];
   });
 }

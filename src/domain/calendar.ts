@@ -70,10 +70,39 @@ export class Calendar {
     return `${l.ymd}T${pad(l.hh)}:${pad(l.mm)}:${pad(l.ss)}${sign}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
   }
 
+  private readonly workdayMemo = new Map<Ymd, boolean>();
+  private readonly yearCum = new Map<number, { before: number; cum: Uint16Array }>();
+
   isWorkday(ymd: Ymd): boolean {
-    if (this.extraWorkdays.has(ymd)) return true;
-    if (this.extraHolidays.has(ymd)) return false;
-    return chineseDays.isWorkday(ymd);
+    let w = this.workdayMemo.get(ymd);
+    if (w === undefined) {
+      w = this.extraWorkdays.has(ymd) ? true : this.extraHolidays.has(ymd) ? false : chineseDays.isWorkday(ymd);
+      this.workdayMemo.set(ymd, w);
+    }
+    return w;
+  }
+
+  /** Workdays from 2000-01-01 up to and including `ymd` (for O(1) counting over long spans). */
+  private workdayOrdinal(ymd: Ymd): number {
+    const y = +ymd.slice(0, 4);
+    const doy = Math.round((Date.UTC(y, +ymd.slice(5, 7) - 1, +ymd.slice(8, 10)) - Date.UTC(y, 0, 1)) / 86_400_000);
+    return this.year(y).before + this.year(y).cum[doy];
+  }
+
+  private year(y: number): { before: number; cum: Uint16Array } {
+    let e = this.yearCum.get(y);
+    if (e) return e;
+    const before = y <= 2000 ? 0 : this.year(y - 1).before + this.year(y - 1).cum[this.year(y - 1).cum.length - 1];
+    const days = (Date.UTC(y + 1, 0, 1) - Date.UTC(y, 0, 1)) / 86_400_000;
+    const cum = new Uint16Array(days);
+    let n = 0;
+    for (let i = 0; i < days; i++) {
+      if (this.isWorkday(new Date(Date.UTC(y, 0, 1 + i)).toISOString().slice(0, 10))) n++;
+      cum[i] = n;
+    }
+    e = { before, cum };
+    this.yearCum.set(y, e);
+    return e;
   }
 
   /** 1 = Monday … 7 = Sunday. */
@@ -101,9 +130,35 @@ export class Calendar {
 
   /** Workdays in (after, upto]: "overdue by N on day D" counts the workdays after the deadline up to D. */
   workdaysBetween(after: Ymd, upto: Ymd): number {
-    let n = 0;
-    for (let d = this.addDays(after, 1); d <= upto; d = this.addDays(d, 1)) if (this.isWorkday(d)) n++;
-    return n;
+    if (upto <= after) return 0;
+    return this.workdayOrdinal(upto) - this.workdayOrdinal(after);
+  }
+
+  /** The deadline itself when it is a workday, else the last workday before it. */
+  lastWorkdayOnOrBefore(ymd: Ymd): Ymd {
+    let d = ymd;
+    while (!this.isWorkday(d)) d = this.addDays(d, -1);
+    return d;
+  }
+
+  /** The day itself when it is a workday, else the next workday. */
+  workdayOnOrAfter(ymd: Ymd): Ymd {
+    let d = ymd;
+    while (!this.isWorkday(d)) d = this.addDays(d, 1);
+    return d;
+  }
+
+  /** The n-th workday of the month of `ymd` (n ≥ 1). */
+  nthWorkdayOfMonth(ymd: Ymd, n: number): Ymd {
+    let d = this.addDays(ymd.slice(0, 8) + "01", -1);
+    return this.addWorkdays(d, n);
+  }
+
+  /** Is the local time of `at` inside the quiet hours [from, to) (which may wrap over midnight)? */
+  inQuiet(at: Date, [from, to]: [string, string]): boolean {
+    const l = this.local(at);
+    const hm = `${String(l.hh).padStart(2, "0")}:${String(l.mm).padStart(2, "0")}`;
+    return from <= to ? hm >= from && hm < to : hm >= from || hm < to;
   }
 
   lastDayOfMonth(ymd: Ymd): Ymd {

@@ -170,7 +170,7 @@ export class Simulation {
     while (this.app) {
       const next = await this.app.nextWakeup();
       if (!next || next.getTime() > t.getTime()) break;
-      if (next.getTime() > this.clock.now().getTime()) this.clock.set(next);
+      this.clock.set(next);
       await this.app.tick();
     }
     this.clock.set(t);

@@ -1,0 +1,156 @@
+// 跟踪督办: every workday at the configured time — before deadlines (and 长期整改 milestones), overdue
+// items to the assignee and the unit's 负责人, escalation to the 分管领导 after N workdays and to the
+// 督办员 after M (督查问效), extension requests waiting more than a workday. One message per person
+// (or per unit group, @-mentioning only the people concerned) per run, overdue first.
+import { clip } from "../core/text.ts";
+import { fmtDate, type Ymd } from "../domain/calendar.ts";
+import type { Outgoing } from "../core/outbox.ts";
+import { openItemsWithDeadline, type OpenItem } from "./stats.ts";
+import type { Job, JobCtx } from "./types.ts";
+
+interface Entry {
+  item: OpenItem;
+  /** > 0 overdue by that many workdays; < 0 due in that many workdays; milestone: its date */
+  overdue: number;
+  dueIn: number;
+  /** a milestone's date, or the date an extension asks for */
+  date?: Ymd;
+}
+
+type Section = "unit" | "leader" | "office" | "extension";
+
+export const remindersJob: Job = {
+  name: "reminders",
+  slotsOn(ymd, cfg, cal) {
+    return cal.isWorkday(ymd) ? [{ at: cal.instant(ymd, cfg.reminders.at), period: ymd }] : [];
+  },
+  async run(j, day) {
+    const out = await buildReminders(j, day);
+    await j.tx.outbox.createMany({ data: out.map((o) => toRow(o, j.now)) });
+    return out.length;
+  },
+};
+
+function toRow(o: Outgoing, now: Date) {
+  return {
+    targetKind: o.target.kind,
+    targetId: o.target.id,
+    text: o.text ?? null,
+    mentions: JSON.stringify(o.mentions ?? []),
+    dispatchKey: o.dispatchKey ?? null,
+    notBefore: now,
+    createdAt: now,
+  };
+}
+
+export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
+  const { cfg, cal, org, tx } = j;
+  const r = cfg.reminders;
+  const maxBefore = Math.max(0, ...r.beforeWorkdays);
+  const horizon = cal.addWorkdays(day, maxBefore + 1);
+  const before = new Set(r.beforeWorkdays);
+
+  // person → section → entries; unit-level entries also kept per unit for group delivery
+  const perPerson = new Map<string, Map<Section, Entry[]>>();
+  const perUnit = new Map<string, Entry[]>();
+  const add = (who: string | null | undefined, s: Section, e: Entry) => {
+    if (!who) return;
+    let m = perPerson.get(who);
+    if (!m) perPerson.set(who, (m = new Map()));
+    const list = m.get(s) ?? [];
+    if (!list.includes(e)) list.push(e);
+    m.set(s, list);
+  };
+
+  const consider = (e: Entry) => {
+    const it = e.item;
+    const concerned = it.assigneeId ? [it.assigneeId] : [];
+    if (e.overdue > 0 || !it.assigneeId) if (it.unitName) concerned.push(...org.headsOf(it.unitName));
+    if (it.unitName) perUnit.set(it.unitName, [...(perUnit.get(it.unitName) ?? []), e]);
+    for (const p of new Set(concerned)) add(p, "unit", e);
+    if (e.overdue >= r.escalateLeaderAfter && it.unitName) add(org.units.get(it.unitName)?.leader, "leader", e);
+    if (e.overdue >= r.escalateOfficeAfter) for (const m of org.offices()) add(m.id, "office", e);
+  };
+
+  for (const it of await openItemsWithDeadline(tx, cfg.campaign.name, horizon)) {
+    // submitted and waiting for verification: nothing for the unit to do (the digest shows it to the leaders)
+    if (it.status === "待验收") continue;
+    const d = it.deadline!;
+    if (d < day) consider({ item: it, overdue: cal.workdaysBetween(d, day), dueIn: 0 });
+    else {
+      const left = cal.workdaysBetween(day, cal.lastWorkdayOnOrBefore(d));
+      if (before.has(left)) consider({ item: it, overdue: 0, dueIn: left });
+    }
+  }
+  // milestones of 长期整改 items, reminded like deadlines (before they fall due)
+  const milestones = await tx.milestone.findMany({
+    where: { done: false, deadline: { gte: day, lte: horizon }, item: { campaign: cfg.campaign.name, status: { not: "已销号" } } },
+    include: { item: { select: { no: true, title: true, unitName: true, assigneeId: true, deadline: true, status: true } } },
+  });
+  for (const m of milestones) {
+    if (m.deadline === m.item.deadline) continue; // the final milestone is the deadline itself
+    const left = cal.workdaysBetween(day, cal.lastWorkdayOnOrBefore(m.deadline));
+    if (before.has(left)) consider({ item: m.item, overdue: 0, dueIn: left, date: m.deadline });
+  }
+  // extension requests waiting for an answer for more than a workday
+  const exts = await tx.extensionRequest.findMany({
+    where: { status: "待审批", item: { campaign: cfg.campaign.name } },
+    include: { item: { select: { no: true, title: true, unitName: true, assigneeId: true, deadline: true, status: true } } },
+    orderBy: { id: "asc" },
+  });
+  const waitingExt: { e: Entry; to: Ymd }[] = [];
+  for (const x of exts) if (cal.workdaysBetween(cal.today(x.at), day) >= 1) waitingExt.push({ e: { item: x.item, overdue: 0, dueIn: 0 }, to: x.newDeadline });
+  if (waitingExt.length) for (const m of org.offices()) perPerson.set(m.id, (perPerson.get(m.id) ?? new Map()).set("extension", waitingExt.map((w) => ({ ...w.e, date: w.to }))));
+
+  const line = (e: Entry, withUnit: boolean) => {
+    const it = e.item;
+    const what = e.overdue > 0 ? `逾期${e.overdue}个工作日` : e.date ? `节点${fmtDate(e.date, day)}还有${e.dueIn}个工作日` : `还有${e.dueIn}个工作日到期`;
+    const bits = [what, `截止${fmtDate(it.deadline!, day)}`];
+    if (it.assigneeId) bits.push(org.name(it.assigneeId));
+    return `#${it.no}${withUnit && it.unitName ? `【${it.unitName}】` : ""}${clip(it.title, 30)}（${bits.join("，")}）`;
+  };
+  const sorted = (es: Entry[]) => [...es].sort((a, b) => b.overdue - a.overdue || a.dueIn - b.dueIn || a.item.no - b.item.no);
+  const block = (title: string, es: Entry[], withUnit: boolean) => {
+    const overdue = sorted(es.filter((e) => e.overdue > 0));
+    const soon = sorted(es.filter((e) => e.overdue === 0));
+    const rows: string[] = [title];
+    if (overdue.length) rows.push("逾期未销号：", ...overdue.map((e) => line(e, withUnit)));
+    if (soon.length) rows.push("即将到期：", ...soon.map((e) => line(e, withUnit)));
+    return rows;
+  };
+
+  const out: Outgoing[] = [];
+  const key = (t: string, id: string) => `reminder:${t}:${id}:${day}`;
+  // unit groups: one message per group listing the unit's items, @-mentioning only the people concerned
+  const rooms = await tx.room.findMany({ where: { unitName: { not: null } }, orderBy: { id: "asc" } });
+  const viaRoom = new Set<string>();
+  for (const [unit, es] of [...perUnit].sort(([a], [b]) => a.localeCompare(b))) {
+    const unitRooms = rooms.filter((x) => x.unitName === unit);
+    if (!unitRooms.length) continue;
+    viaRoom.add(unit);
+    const mentions = new Set<string>();
+    for (const e of es) {
+      if (e.item.assigneeId) mentions.add(e.item.assigneeId);
+      if (e.overdue > 0 || !e.item.assigneeId) org.headsOf(unit).forEach((h) => mentions.add(h));
+    }
+    const text = [...block(`【督办提醒】${unit} ${fmtDate(day, day)}`, es, false), `请抓紧整改，完成后发送 /整改 #编号 整改情况，并附照片。`].join("\n");
+    for (const room of unitRooms) out.push({ target: { kind: "room", id: room.id }, text, mentions: [...mentions].sort(), dispatchKey: key("room", room.id) });
+  }
+  // everyone else: one private message per person, with all of their sections
+  for (const [who, sections] of [...perPerson].sort(([a], [b]) => a.localeCompare(b))) {
+    const parts: string[] = [];
+    const unitEntries = (sections.get("unit") ?? []).filter((e) => !e.item.unitName || !viaRoom.has(e.item.unitName));
+    if (unitEntries.length) parts.push(block(`【督办提醒】你有 ${unitEntries.length} 个问题需要关注：`, unitEntries, true).join("\n") + `\n完成后发送 /整改 #编号 整改情况。`);
+    const leader = sections.get("leader");
+    if (leader?.length) parts.push(block(`【分管领导督办】你分管的单位有 ${leader.length} 个问题逾期超过 ${r.escalateLeaderAfter} 个工作日，请督促整改：`, leader, true).join("\n"));
+    const office = sections.get("office");
+    if (office?.length) parts.push(block(`【督查问效】以下 ${office.length} 个问题逾期超过 ${r.escalateOfficeAfter} 个工作日，经多次督办仍未落实：`, office, true).join("\n"));
+    const ext = sections.get("extension");
+    if (ext?.length)
+      parts.push(
+        [`【延期待批】以下 ${ext.length} 个延期申请已超过 1 个工作日未答复：`, ...ext.map((e) => `#${e.item.no}【${e.item.unitName ?? ""}】${clip(e.item.title, 30)}（申请延至${fmtDate(e.date!, day)}）`), `同意：/同意延期 #编号　拒绝：/拒绝延期 #编号 原因`].join("\n"),
+      );
+    if (parts.length) out.push({ target: { kind: "contact", id: who }, text: parts.join("\n\n"), dispatchKey: key("contact", who) });
+  }
+  return out;
+}

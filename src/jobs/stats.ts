@@ -1,0 +1,67 @@
+// Unit figures and the 红/黄/绿 status of SPEC §4, from the database, shared by the digest and the circular.
+import type { Config } from "../config/schema.ts";
+import type { Tx } from "../db/client.ts";
+import type { Calendar, Ymd } from "../domain/calendar.ts";
+
+export type Light = "红" | "黄" | "绿";
+
+export interface UnitFigures {
+  unit: string;
+  total: number;
+  closed: number;
+  open: number;
+  overdue: number;
+  dueSoon: number;
+  /** closed ÷ total; 1 when the unit has no item */
+  completion: number;
+  light: Light;
+}
+
+export interface OpenItem {
+  no: number;
+  title: string;
+  unitName: string | null;
+  assigneeId: string | null;
+  deadline: string | null;
+  status: string;
+}
+
+/** Open items with a deadline, in the fields the jobs need. */
+export async function openItemsWithDeadline(tx: Tx, campaign: string, upto?: Ymd): Promise<OpenItem[]> {
+  return tx.item.findMany({
+    where: { campaign, status: { not: "已销号" }, deadline: upto ? { not: null, lte: upto } : { not: null } },
+    select: { no: true, title: true, unitName: true, assigneeId: true, deadline: true, status: true },
+    orderBy: { no: "asc" },
+  });
+}
+
+export async function unitFigures(tx: Tx, cfg: Config, cal: Calendar, today: Ymd): Promise<UnitFigures[]> {
+  const campaign = cfg.campaign.name;
+  const soon = cal.addWorkdays(today, cfg.status.yellowDueWithinWorkdays);
+  const [totals, closed, overdue, dueSoon] = await Promise.all([
+    tx.item.groupBy({ by: ["unitName"], where: { campaign }, _count: { _all: true } }),
+    tx.item.groupBy({ by: ["unitName"], where: { campaign, status: "已销号" }, _count: { _all: true } }),
+    tx.item.groupBy({ by: ["unitName"], where: { campaign, status: { not: "已销号" }, deadline: { lt: today } }, _count: { _all: true } }),
+    tx.item.groupBy({ by: ["unitName"], where: { campaign, status: { not: "已销号" }, deadline: { gte: today, lte: soon } }, _count: { _all: true } }),
+  ]);
+  const m = (rows: { unitName: string | null; _count: { _all: number } }[]) => new Map(rows.map((r) => [r.unitName, r._count._all]));
+  const [t, c, o, d] = [m(totals), m(closed), m(overdue), m(dueSoon)];
+  return cfg.units.map((u) => {
+    const total = t.get(u.name) ?? 0;
+    const cl = c.get(u.name) ?? 0;
+    const od = o.get(u.name) ?? 0;
+    const ds = d.get(u.name) ?? 0;
+    const completion = total ? cl / total : 1;
+    const light: Light = od > 0 ? "红" : ds > 0 || completion < cfg.status.greenCompletion ? "黄" : "绿";
+    return { unit: u.name, total, closed: cl, open: total - cl, overdue: od, dueSoon: ds, completion, light };
+  });
+}
+
+const ORDER: Record<Light, number> = { 绿: 0, 黄: 1, 红: 2 };
+
+/** Best first: status, completion, fewer overdue, more closed, then the config's order. */
+export function rank(units: UnitFigures[]): UnitFigures[] {
+  return [...units].sort((a, b) => ORDER[a.light] - ORDER[b.light] || b.completion - a.completion || a.overdue - b.overdue || b.closed - a.closed);
+}
+
+export const pct = (x: number) => `${Math.round(x * 100)}%`;

@@ -1,0 +1,30 @@
+// Scheduled work is a function of (now, database): each job says when it is due on a given local day
+// and what it sends then. node-cron (production) and the virtual clock (replay, tests) only decide when
+// to ask.
+import type { Config } from "../config/schema.ts";
+import type { Tx } from "../db/client.ts";
+import type { Calendar, Ymd } from "../domain/calendar.ts";
+import type { Org } from "../domain/org.ts";
+
+export interface Slot {
+  at: Date;
+  /** what the run is for: a day, a week, a month, a phase event */
+  period: string;
+}
+
+export interface JobCtx {
+  tx: Tx;
+  cfg: Config;
+  org: Org;
+  cal: Calendar;
+  now: Date;
+  today: Ymd;
+}
+
+export interface Job {
+  name: string;
+  /** the job's runs on local day `ymd` (usually none or one) */
+  slotsOn(ymd: Ymd, cfg: Config, cal: Calendar): Slot[];
+  /** write the run's outbox rows; returns how many messages were queued */
+  run(j: JobCtx, period: string): Promise<number>;
+}
