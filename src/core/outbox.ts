@@ -60,3 +60,26 @@ export async function enqueue(tx: Tx, o: Outgoing, now: Date): Promise<boolean> 
   await tx.outbox.create({ data });
   return true;
 }
+
+/** Prisma's text form of a DateTime in SQLite (what its own queries compare against). */
+export const dbTime = (d: Date) => d.toISOString().replace("Z", "+00:00");
+
+const COLS = ["targetKind", "targetId", "text", "mentions", "dispatchKey", "status", "notBefore", "createdAt"] as const;
+const PER_STATEMENT = Math.floor(999 / COLS.length);
+
+/**
+ * Insert many scheduled messages at once (a reminder run writes thousands): plain multi-row INSERTs in
+ * the caller's transaction, bypassing the query compiler that createMany would run over every row. Each
+ * row keeps its unique dispatch key, so a run can never queue the same (target, kind, period) twice.
+ */
+export async function insertOutgoing(tx: Tx, rows: Outgoing[], now: Date): Promise<void> {
+  const t = dbTime(now);
+  for (let i = 0; i < rows.length; i += PER_STATEMENT) {
+    const chunk = rows.slice(i, i + PER_STATEMENT);
+    const values: unknown[] = [];
+    for (const o of chunk)
+      values.push(o.target.kind, o.target.id, o.text ?? null, JSON.stringify(o.target.kind === "room" ? (o.mentions ?? []) : []), o.dispatchKey ?? null, "pending", t, t);
+    const sql = `INSERT INTO "Outbox" (${COLS.map((c) => `"${c}"`).join(", ")}) VALUES ${chunk.map(() => `(${COLS.map(() => "?").join(", ")})`).join(", ")}`;
+    await tx.$executeRawUnsafe(sql, ...values);
+  }
+}

@@ -14,13 +14,30 @@ export class Org {
   readonly byId = new Map<string, MemberConfig>();
   readonly byName = new Map<string, MemberConfig[]>();
   readonly units = new Map<string, UnitConfig>();
+  private readonly heads = new Map<string, string[]>();
+  private readonly members = new Map<string, MemberConfig[]>();
+  private readonly officeList: MemberConfig[];
 
   constructor(readonly cfg: Config) {
     for (const m of cfg.members) {
       this.byId.set(m.id, m);
-      this.byName.set(m.name, [...(this.byName.get(m.name) ?? []), m]);
+      const same = this.byName.get(m.name);
+      if (same) same.push(m);
+      else this.byName.set(m.name, [m]);
+      if (m.unit) {
+        const list = this.members.get(m.unit);
+        if (list) list.push(m);
+        else this.members.set(m.unit, [m]);
+      }
     }
-    for (const u of cfg.units) this.units.set(u.name, u);
+    for (const u of cfg.units) {
+      this.units.set(u.name, u);
+      const ids = new Set<string>();
+      if (u.head) ids.add(u.head);
+      for (const m of this.members.get(u.name) ?? []) if (m.roles.includes("负责人")) ids.add(m.id);
+      this.heads.set(u.name, [...ids]);
+    }
+    this.officeList = cfg.members.filter((m) => m.roles.includes("督办员"));
   }
 
   person(id: string, displayName?: string): Person {
@@ -49,19 +66,15 @@ export class Org {
 
   /** The 负责人 ids of a unit: the configured head plus any member with the 负责人 role there. */
   headsOf(unit: string): string[] {
-    const ids = new Set<string>();
-    const u = this.units.get(unit);
-    if (u?.head) ids.add(u.head);
-    for (const m of this.cfg.members) if (m.unit === unit && m.roles.includes("负责人")) ids.add(m.id);
-    return [...ids];
+    return this.heads.get(unit) ?? [];
   }
 
   membersOf(unit: string): MemberConfig[] {
-    return this.cfg.members.filter((m) => m.unit === unit);
+    return this.members.get(unit) ?? [];
   }
 
   offices(): MemberConfig[] {
-    return this.cfg.members.filter((m) => m.roles.includes("督办员"));
+    return this.officeList;
   }
 
   /** Resolve "@X": a unit name, a member name or a member id. */

@@ -8,6 +8,7 @@ import { fmtDate, type Calendar, type Ymd } from "../domain/calendar.ts";
 import type { Org } from "../domain/org.ts";
 import { clip } from "../core/text.ts";
 import { pct, rank, unitFigures } from "./stats.ts";
+import { insertOutgoing } from "../core/outbox.ts";
 import type { Job } from "./types.ts";
 
 const NAMED = 20;
@@ -34,12 +35,14 @@ export async function buildCircular(tx: Tx, cfg: Config, org: Org, cal: Calendar
     tx.item.count({ where: { campaign, createdAt: { lt: to } } }),
     tx.item.count({ where: { campaign, closedAt: { gte: from, lt: to } } }),
     tx.item.count({ where: { campaign, createdAt: { lt: to }, closedAt: { lt: to } } }),
-    tx.item.findMany({ where: { campaign, status: { not: "已销号" }, deadline: { lt: today } }, select: { no: true, title: true, unitName: true, deadline: true } }),
+    // the most overdue first: days overdue only grow with an earlier deadline
+    tx.item.findMany({ where: { campaign, status: { not: "已销号" }, deadline: { lt: today } }, select: { no: true, title: true, unitName: true, deadline: true }, orderBy: [{ deadline: "asc" }, { no: "asc" }], take: NAMED }),
     unitFigures(tx, cfg, cal, today),
     tx.item.groupBy({ by: ["unitName"], where: { campaign, closedAt: { gte: from, lt: to } }, _count: { _all: true } }),
   ]);
+  const overdueCount = figures.reduce((n, f) => n + f.overdue, 0) + (await tx.item.count({ where: { campaign, unitName: null, status: { not: "已销号" }, deadline: { lt: today } } }));
   const monthClosed = new Map(closedByUnit.map((r) => [r.unitName, r._count._all]));
-  const overdue = overdueItems.map((i) => ({ ...i, by: cal.workdaysBetween(i.deadline!, today) })).sort((a, b) => b.by - a.by || a.no - b.no);
+  const overdue = overdueItems.map((i) => ({ ...i, by: cal.workdaysBetween(i.deadline!, today) }));
   const ranked = rank(figures);
 
   const L: string[] = [];
@@ -51,7 +54,7 @@ export async function buildCircular(tx: Tx, cfg: Config, org: Org, cal: Calendar
   L.push(
     `　　本月新增问题${created}个，累计查摆问题${cumulative}个；本月销号${closedMonth}个，累计销号${closedCum}个` +
       (cumulative ? `，整改完成率${pct(closedCum / cumulative)}` : "") +
-      `；截至${fmtDate(today)}，逾期未销号问题${overdue.length}个。`,
+      `；截至${fmtDate(today)}，逾期未销号问题${overdueCount}个。`,
   );
   L.push("二、各单位整改情况（按整改成效排序）");
   ranked.forEach((f, i) =>
@@ -62,7 +65,7 @@ export async function buildCircular(tx: Tx, cfg: Config, org: Org, cal: Calendar
   if (overdue.length) {
     L.push(`　　以下问题已超过整改时限仍未销号，予以通报：`);
     for (const i of overdue.slice(0, NAMED)) L.push(`　　#${i.no} ${i.unitName ?? "未交办"}：${clip(i.title, 40)}，逾期${i.by}个工作日`);
-    if (overdue.length > NAMED) L.push(`　　另有${overdue.length - NAMED}个逾期问题，详见问题清单。`);
+    if (overdueCount > overdue.length) L.push(`　　另有${overdueCount - overdue.length}个逾期问题，详见问题清单。`);
   } else L.push("　　本期无逾期未销号问题。");
   const best = ranked.filter((f) => f.light === "绿" && (monthClosed.get(f.unit) ?? 0) > 0).sort((a, b) => (monthClosed.get(b.unit) ?? 0) - (monthClosed.get(a.unit) ?? 0)).slice(0, 3);
   L.push("四、选树先进");
@@ -85,9 +88,7 @@ export async function buildCircular(tx: Tx, cfg: Config, org: Org, cal: Calendar
 export async function publishCircular(tx: Tx, cfg: Config, org: Org, cal: Calendar, month: string, now: Date): Promise<number> {
   const text = await buildCircular(tx, cfg, org, cal, month, cal.today(now));
   const rooms = await tx.room.findMany({ where: { OR: [{ circular: true }, { unitName: { not: null } }] }, orderBy: { id: "asc" } });
-  await tx.outbox.createMany({
-    data: rooms.map((r) => ({ targetKind: "room", targetId: r.id, text, mentions: "[]", dispatchKey: `circular:room:${r.id}:${month}`, notBefore: now, createdAt: now })),
-  });
+  await insertOutgoing(tx, rooms.map((r) => ({ target: { kind: "room", id: r.id }, text, dispatchKey: `circular:room:${r.id}:${month}` })), now);
   return rooms.length;
 }
 

@@ -5,6 +5,7 @@ import { clip } from "../core/text.ts";
 import { fmtDate, type Calendar, type Ymd } from "../domain/calendar.ts";
 import type { Config } from "../config/schema.ts";
 import { unitFigures } from "./stats.ts";
+import { insertOutgoing, type Outgoing } from "../core/outbox.ts";
 import type { Job, JobCtx } from "./types.ts";
 
 export function parseWeekly(expr: string): { minute: number; hour: number; days: Set<number> } {
@@ -34,9 +35,9 @@ export const digestJob: Job = {
   },
   async run(j, week) {
     const leaders = j.cfg.members.filter((m) => m.roles.includes("领导"));
-    const rows = [];
-    for (const l of leaders) rows.push({ targetKind: "contact", targetId: l.id, text: await digestFor(j, l.id), dispatchKey: `digest:contact:${l.id}:${week}`, notBefore: j.now, createdAt: j.now });
-    await j.tx.outbox.createMany({ data: rows });
+    const rows: Outgoing[] = [];
+    for (const l of leaders) rows.push({ target: { kind: "contact", id: l.id }, text: await digestFor(j, l.id), dispatchKey: `digest:contact:${l.id}:${week}` });
+    await insertOutgoing(j.tx, rows, j.now);
     return rows.length;
   },
 };
@@ -48,21 +49,23 @@ export async function digestFor(j: JobCtx, leaderId: string): Promise<string> {
   const myUnits = cfg.units.filter((u) => u.leader === leaderId).map((u) => u.name);
   // a 分管领导 verifies for the units they lead; the 书记/镇长 (no units of their own) for all
   const scope = myUnits.length ? { unitName: { in: myUnits } } : {};
-  const [created, closed, overdue, waiting, exts, figures] = await Promise.all([
+  const [created, closed, overdue, overdueCount, waiting, waitingCount, exts, figures] = await Promise.all([
     tx.item.count({ where: { campaign, createdAt: { gte: since } } }),
     tx.item.count({ where: { campaign, status: "已销号", closedAt: { gte: since } } }),
-    tx.item.findMany({ where: { campaign, status: { not: "已销号" }, deadline: { lt: today } }, select: { no: true, title: true, unitName: true, deadline: true } }),
-    tx.item.findMany({ where: { campaign, status: "待验收", ...scope }, select: { no: true, title: true, unitName: true }, orderBy: { no: "asc" } }),
+    tx.item.findMany({ where: { campaign, status: { not: "已销号" }, deadline: { lt: today } }, select: { no: true, title: true, unitName: true, deadline: true }, orderBy: [{ deadline: "asc" }, { no: "asc" }], take: SHOWN }),
+    tx.item.count({ where: { campaign, status: { not: "已销号" }, deadline: { lt: today } } }),
+    tx.item.findMany({ where: { campaign, status: "待验收", ...scope }, select: { no: true }, orderBy: { no: "asc" }, take: SHOWN }),
+    tx.item.count({ where: { campaign, status: "待验收", ...scope } }),
     tx.extensionRequest.count({ where: { status: "待审批", item: { campaign, ...scope } } }),
     unitFigures(tx, cfg, cal, today),
   ]);
-  const worst = overdue.map((i) => ({ ...i, by: cal.workdaysBetween(i.deadline!, today) })).sort((a, b) => b.by - a.by || a.no - b.no);
+  const worst = overdue.map((i) => ({ ...i, by: cal.workdaysBetween(i.deadline!, today) }));
   const red = figures.filter((f) => f.light === "红").map((f) => f.unit);
   const lines = [`【督办周报】${org.name(leaderId)}，${fmtDate(cal.addDays(today, -7), today)}至${fmtDate(cal.addDays(today, -1), today)}：`];
-  lines.push(`新增问题 ${created} 个，销号 ${closed} 个，当前逾期 ${overdue.length} 个。`);
+  lines.push(`新增问题 ${created} 个，销号 ${closed} 个，当前逾期 ${overdueCount} 个。`);
   if (worst.length) lines.push("逾期最久：", ...worst.slice(0, SHOWN).map((i) => `#${i.no}【${i.unitName ?? ""}】${clip(i.title, 20)}（逾期${i.by}个工作日）`));
-  if (worst.length > SHOWN) lines.push(`……共 ${worst.length} 个，发送 /逾期 查看全部`);
-  lines.push(`待${myUnits.length ? "你分管单位" : ""}验收 ${waiting.length} 个${waiting.length ? "：" + waiting.slice(0, SHOWN).map((i) => `#${i.no}`).join(" ") + (waiting.length > SHOWN ? " 等" : "") : ""}`);
+  if (overdueCount > worst.length) lines.push(`……共 ${overdueCount} 个，发送 /逾期 查看全部`);
+  lines.push(`待${myUnits.length ? "你分管单位" : ""}验收 ${waitingCount} 个${waitingCount ? "：" + waiting.map((i) => `#${i.no}`).join(" ") + (waitingCount > waiting.length ? " 等" : "") : ""}`);
   lines.push(`延期申请待批 ${exts} 个`);
   lines.push(red.length ? `红色单位：${red.join("、")}` : "无红色单位");
   return lines.join("\n");

@@ -2,6 +2,7 @@
 // (units without a group: their 负责人, privately).
 import { fmtDate, type Calendar, type Ymd } from "../domain/calendar.ts";
 import type { Config } from "../config/schema.ts";
+import { insertOutgoing, type Outgoing } from "../core/outbox.ts";
 import type { Job } from "./types.ts";
 
 const HANDIN_NOTICE_WORKDAYS = 3;
@@ -51,11 +52,11 @@ export const phasesJob: Job = {
     if (!e) return 0;
     const rooms = await j.tx.room.findMany({ where: { unitName: { not: null } }, orderBy: { id: "asc" } });
     const withRoom = new Set(rooms.map((r) => r.unitName));
-    const rows = rooms.map((r) => ({ targetKind: "room", targetId: r.id, text: e.text, mentions: "[]", dispatchKey: `phase:room:${r.id}:${period}`, notBefore: j.now, createdAt: j.now }));
+    const rows: Outgoing[] = rooms.map((r) => ({ target: { kind: "room", id: r.id }, text: e.text, dispatchKey: `phase:room:${r.id}:${period}` }));
     const heads = new Set(j.cfg.units.filter((u) => !withRoom.has(u.name)).flatMap((u) => j.org.headsOf(u.name)));
     for (const h of [...heads].sort())
-          rows.push({ targetKind: "contact", targetId: h, text: e.text, mentions: "[]", dispatchKey: `phase:contact:${h}:${period}`, notBefore: j.now, createdAt: j.now });
-    await j.tx.outbox.createMany({ data: rows });
+      rows.push({ target: { kind: "contact", id: h }, text: e.text, dispatchKey: `phase:contact:${h}:${period}` });
+    await insertOutgoing(j.tx, rows, j.now);
     return rows.length;
   },
 };

@@ -4,7 +4,7 @@
 // (or per unit group, @-mentioning only the people concerned) per run, overdue first.
 import { clip } from "../core/text.ts";
 import { fmtDate, type Ymd } from "../domain/calendar.ts";
-import type { Outgoing } from "../core/outbox.ts";
+import { insertOutgoing, type Outgoing } from "../core/outbox.ts";
 import { openItemsWithDeadline, type OpenItem } from "./stats.ts";
 import type { Job, JobCtx } from "./types.ts";
 
@@ -19,6 +19,8 @@ interface Entry {
 
 type Section = "unit" | "leader" | "office" | "extension";
 
+const SHOWN = 20;
+
 export const remindersJob: Job = {
   name: "reminders",
   slotsOn(ymd, cfg, cal) {
@@ -26,22 +28,10 @@ export const remindersJob: Job = {
   },
   async run(j, day) {
     const out = await buildReminders(j, day);
-    await j.tx.outbox.createMany({ data: out.map((o) => toRow(o, j.now)) });
+    await insertOutgoing(j.tx, out, j.now);
     return out.length;
   },
 };
-
-function toRow(o: Outgoing, now: Date) {
-  return {
-    targetKind: o.target.kind,
-    targetId: o.target.id,
-    text: o.text ?? null,
-    mentions: JSON.stringify(o.mentions ?? []),
-    dispatchKey: o.dispatchKey ?? null,
-    notBefore: now,
-    createdAt: now,
-  };
-}
 
 export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
   const { cfg, cal, org, tx } = j;
@@ -51,28 +41,32 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
   const before = new Set(r.beforeWorkdays);
 
   // person → section → entries; unit-level entries also kept per unit for group delivery
-  const perPerson = new Map<string, Map<Section, Entry[]>>();
+  const perPerson = new Map<string, Map<Section, Set<Entry>>>();
   const perUnit = new Map<string, Entry[]>();
   const add = (who: string | null | undefined, s: Section, e: Entry) => {
     if (!who) return;
     let m = perPerson.get(who);
     if (!m) perPerson.set(who, (m = new Map()));
-    const list = m.get(s) ?? [];
-    if (!list.includes(e)) list.push(e);
-    m.set(s, list);
+    let set = m.get(s);
+    if (!set) m.set(s, (set = new Set()));
+    set.add(e);
   };
 
   const consider = (e: Entry) => {
     const it = e.item;
     const concerned = it.assigneeId ? [it.assigneeId] : [];
     if (e.overdue > 0 || !it.assigneeId) if (it.unitName) concerned.push(...org.headsOf(it.unitName));
-    if (it.unitName) perUnit.set(it.unitName, [...(perUnit.get(it.unitName) ?? []), e]);
+    if (it.unitName) {
+      const list = perUnit.get(it.unitName);
+      if (list) list.push(e);
+      else perUnit.set(it.unitName, [e]);
+    }
     for (const p of new Set(concerned)) add(p, "unit", e);
     if (e.overdue >= r.escalateLeaderAfter && it.unitName) add(org.units.get(it.unitName)?.leader, "leader", e);
     if (e.overdue >= r.escalateOfficeAfter) for (const m of org.offices()) add(m.id, "office", e);
   };
 
-  for (const it of await openItemsWithDeadline(tx, cfg.campaign.name, horizon)) {
+  for await (const it of openItemsWithDeadline(tx, cfg.campaign.name, horizon)) {
     // submitted and waiting for verification: nothing for the unit to do (the digest shows it to the leaders)
     if (it.status === "待验收") continue;
     const d = it.deadline!;
@@ -100,7 +94,7 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
   });
   const waitingExt: { e: Entry; to: Ymd }[] = [];
   for (const x of exts) if (cal.workdaysBetween(cal.today(x.at), day) >= 1) waitingExt.push({ e: { item: x.item, overdue: 0, dueIn: 0 }, to: x.newDeadline });
-  if (waitingExt.length) for (const m of org.offices()) perPerson.set(m.id, (perPerson.get(m.id) ?? new Map()).set("extension", waitingExt.map((w) => ({ ...w.e, date: w.to }))));
+  if (waitingExt.length) for (const m of org.offices()) for (const w of waitingExt) add(m.id, "extension", { ...w.e, date: w.to });
 
   const line = (e: Entry, withUnit: boolean) => {
     const it = e.item;
@@ -110,12 +104,18 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
     return `#${it.no}${withUnit && it.unitName ? `【${it.unitName}】` : ""}${clip(it.title, 30)}（${bits.join("，")}）`;
   };
   const sorted = (es: Entry[]) => [...es].sort((a, b) => b.overdue - a.overdue || a.dueIn - b.dueIn || a.item.no - b.item.no);
+  // a phone screen, not a ledger: at most SHOWN lines per list, the rest counted
   const block = (title: string, es: Entry[], withUnit: boolean) => {
     const overdue = sorted(es.filter((e) => e.overdue > 0));
     const soon = sorted(es.filter((e) => e.overdue === 0));
     const rows: string[] = [title];
-    if (overdue.length) rows.push("逾期未销号：", ...overdue.map((e) => line(e, withUnit)));
-    if (soon.length) rows.push("即将到期：", ...soon.map((e) => line(e, withUnit)));
+    const list = (head: string, xs: Entry[]) => {
+      if (!xs.length) return;
+      rows.push(head, ...xs.slice(0, SHOWN).map((e) => line(e, withUnit)));
+      if (xs.length > SHOWN) rows.push(`……另有 ${xs.length - SHOWN} 个，发送 /逾期 或 /我的 查看`);
+    };
+    list("逾期未销号：", overdue);
+    list("即将到期：", soon);
     return rows;
   };
 
@@ -139,16 +139,16 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
   // everyone else: one private message per person, with all of their sections
   for (const [who, sections] of [...perPerson].sort(([a], [b]) => a.localeCompare(b))) {
     const parts: string[] = [];
-    const unitEntries = (sections.get("unit") ?? []).filter((e) => !e.item.unitName || !viaRoom.has(e.item.unitName));
+    const unitEntries = [...(sections.get("unit") ?? [])].filter((e) => !e.item.unitName || !viaRoom.has(e.item.unitName));
     if (unitEntries.length) parts.push(block(`【督办提醒】你有 ${unitEntries.length} 个问题需要关注：`, unitEntries, true).join("\n") + `\n完成后发送 /整改 #编号 整改情况。`);
-    const leader = sections.get("leader");
-    if (leader?.length) parts.push(block(`【分管领导督办】你分管的单位有 ${leader.length} 个问题逾期超过 ${r.escalateLeaderAfter} 个工作日，请督促整改：`, leader, true).join("\n"));
-    const office = sections.get("office");
-    if (office?.length) parts.push(block(`【督查问效】以下 ${office.length} 个问题逾期超过 ${r.escalateOfficeAfter} 个工作日，经多次督办仍未落实：`, office, true).join("\n"));
-    const ext = sections.get("extension");
-    if (ext?.length)
+    const leader = [...(sections.get("leader") ?? [])];
+    if (leader.length) parts.push(block(`【分管领导督办】你分管的单位有 ${leader.length} 个问题逾期超过 ${r.escalateLeaderAfter} 个工作日，请督促整改：`, leader, true).join("\n"));
+    const office = [...(sections.get("office") ?? [])];
+    if (office.length) parts.push(block(`【督查问效】以下 ${office.length} 个问题逾期超过 ${r.escalateOfficeAfter} 个工作日，经多次督办仍未落实：`, office, true).join("\n"));
+    const ext = [...(sections.get("extension") ?? [])];
+    if (ext.length)
       parts.push(
-        [`【延期待批】以下 ${ext.length} 个延期申请已超过 1 个工作日未答复：`, ...ext.map((e) => `#${e.item.no}【${e.item.unitName ?? ""}】${clip(e.item.title, 30)}（申请延至${fmtDate(e.date!, day)}）`), `同意：/同意延期 #编号　拒绝：/拒绝延期 #编号 原因`].join("\n"),
+        [`【延期待批】以下 ${ext.length} 个延期申请已超过 1 个工作日未答复：`, ...ext.slice(0, SHOWN).map((e) => `#${e.item.no}【${e.item.unitName ?? ""}】${clip(e.item.title, 30)}（申请延至${fmtDate(e.date!, day)}）`), `同意：/同意延期 #编号　拒绝：/拒绝延期 #编号 原因`].join("\n"),
       );
     if (parts.length) out.push({ target: { kind: "contact", id: who }, text: parts.join("\n\n"), dispatchKey: key("contact", who) });
   }

@@ -26,13 +26,27 @@ export interface OpenItem {
   status: string;
 }
 
-/** Open items with a deadline, in the fields the jobs need. */
-export async function openItemsWithDeadline(tx: Tx, campaign: string, upto?: Ymd): Promise<OpenItem[]> {
-  return tx.item.findMany({
-    where: { campaign, status: { not: "已销号" }, deadline: upto ? { not: null, lte: upto } : { not: null } },
-    select: { no: true, title: true, unitName: true, assigneeId: true, deadline: true, status: true },
-    orderBy: { no: "asc" },
-  });
+const PAGE = 2_000;
+
+/**
+ * Open items with a deadline up to `upto`, in the fields the jobs need, a page at a time (there may be
+ * 100k: plain queries keep the driver's intermediate results small).
+ */
+export async function* openItemsWithDeadline(tx: Tx, campaign: string, upto: Ymd): AsyncGenerator<OpenItem> {
+  let after = 0;
+  for (;;) {
+    const rows = await tx.$queryRawUnsafe<(Omit<OpenItem, "no"> & { no: bigint | number })[]>(
+      `SELECT "no", "title", "unitName", "assigneeId", "deadline", "status" FROM "Item"
+       WHERE "campaign" = ? AND "status" <> '已销号' AND "deadline" IS NOT NULL AND "deadline" <= ? AND "no" > ?
+       ORDER BY "no" LIMIT ${PAGE}`,
+      campaign,
+      upto,
+      after,
+    );
+    for (const r of rows) yield { ...r, no: Number(r.no) };
+    if (rows.length < PAGE) return;
+    after = Number(rows[rows.length - 1].no);
+  }
 }
 
 export async function unitFigures(tx: Tx, cfg: Config, cal: Calendar, today: Ymd): Promise<UnitFigures[]> {
