@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from "./config/load.ts";
 import { systemClock } from "./core/clock.ts";
 import { createLogger } from "./core/log.ts";
 import { DEFAULT_DATABASE_URL } from "./db/client.ts";
-import { onMessages, wechatyTransport } from "./transport/wechaty.ts";
+import { limitsFrom, onMessages, wechatyTransport } from "./transport/wechaty.ts";
 import { runConsole } from "./transport/console.ts";
 
 const token = process.env.WECHATY_PUPPET_SERVICE_TOKEN;
@@ -49,7 +49,7 @@ if (!token) {
     cfg,
     databaseUrl: process.env.DATABASE_URL || DEFAULT_DATABASE_URL,
     clock: systemClock,
-    transport: wechatyTransport(bot),
+    transport: wechatyTransport(bot, limitsFrom(cfg)),
     log,
     selfId: () => (bot.isLoggedIn ? bot.currentUser.id : "self"),
     botNames: () => (bot.isLoggedIn ? [bot.currentUser.name()] : []),

@@ -193,6 +193,18 @@ describe("sending respects each transport's limits", () => {
     await b.close();
   });
 
+  it("the limits are configurable (sending: in duban.yaml)", async () => {
+    const cfg = example();
+    cfg.sending = { maxBytes: 300, perTargetPerMinute: 5 };
+    const b = await bot({ cfg });
+    for (let i = 1; i <= 8; i++) await b.say("zhangsan", `/上报 问题${i}`, G);
+    expect(b.out.filter((o) => o.room === G).length).toBe(5);
+    const help = await b.say("ban1", "/帮助");
+    expect(help.length).toBeGreaterThan(1);
+    for (const h of help) expect(Buffer.byteLength(h.text!)).toBeLessThanOrEqual(300);
+    await b.close();
+  });
+
   it("what may have been delivered is never resent; a definite failure is retried", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "duban-send-"));
     const sent: string[] = [];

@@ -86,6 +86,13 @@ export const configSchema = z
         yellowDueWithinWorkdays: z.number().int().min(0).default(3),
       })
       .default({ greenCompletion: 0.8, yellowDueWithinWorkdays: 3 }),
+    /** what the sender may do per chat (defaults safe for WeCom: ≤ 2,000 bytes a message, 20 a minute) */
+    sending: z
+      .strictObject({
+        maxBytes: z.number({ error: "应为字节数" }).int().min(200, { error: "至少 200 字节" }).max(20_000, { error: "至多 20000 字节" }).default(2000),
+        perTargetPerMinute: z.number({ error: "应为每分钟条数" }).int().min(1, { error: "至少 1 条" }).max(600, { error: "至多 600 条" }).default(20),
+      })
+      .default({ maxBytes: 2000, perTargetPerMinute: 20 }),
     calendar: z
       .strictObject({ extraHolidays: z.array(ymd).default([]), extraWorkdays: z.array(ymd).default([]) })
       .default({ extraHolidays: [], extraWorkdays: [] }),

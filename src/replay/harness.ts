@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from "../core/log.ts";
 import type { Target } from "../core/outbox.ts";
 import type { Transport, TransportLimits } from "../core/sender.ts";
 import { Calendar } from "../domain/calendar.ts";
-import { onMessages, wechatyTransport } from "../transport/wechaty.ts";
+import { limitsFrom, onMessages, wechatyTransport } from "../transport/wechaty.ts";
 import { BOT, MockWorld, type Said } from "../transport/mock-world.ts";
 import type { Tx } from "../db/client.ts";
 
@@ -105,7 +105,7 @@ export class Simulation {
     this.databaseFile = o.databaseFile ?? path.join(this.work, "duban.db");
     mkdirSync(this.outDir, { recursive: true });
     // what the bot sends, recorded as it goes out through the mock puppet
-    const base = wechatyTransport(this.world.bot);
+    const base = wechatyTransport(this.world.bot, limitsFrom(o.cfg));
     const where = (t: Target) => (t.kind === "room" ? { room: this.world.topicOf.get(t.id) ?? t.id } : { to: t.id });
     const at = () => this.cal.iso(this.clock.now());
     this.transport = {

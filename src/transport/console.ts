@@ -9,11 +9,11 @@ import { systemClock } from "../core/clock.ts";
 import type { Logger } from "../core/log.ts";
 import type { Transport } from "../core/sender.ts";
 import { BOT, MockWorld } from "./mock-world.ts";
-import { onMessages, wechatyTransport } from "./wechaty.ts";
+import { limitsFrom, onMessages, wechatyTransport } from "./wechaty.ts";
 
 export async function runConsole(cfg: Config, o: { databaseUrl: string; configPath: string; log: Logger }): Promise<void> {
   const world = new MockWorld(cfg);
-  const base = wechatyTransport(world.bot);
+  const base = wechatyTransport(world.bot, limitsFrom(cfg));
   const nameOf = (id: string) => cfg.members.find((m) => m.id === id)?.name ?? id;
   const print = (s: string) => {
     process.stdout.write(`\r${s}\n`);

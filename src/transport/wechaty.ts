@@ -10,6 +10,10 @@ import { DefiniteSendFailure, type Transport, type TransportLimits } from "../co
 /** WeCom text messages are safe under 2,048 bytes; 20 messages a minute per chat. */
 export const WECOM_LIMITS: TransportLimits = { maxBytes: 2000, perTarget: 20, windowMs: 60_000 };
 
+export function limitsFrom(cfg: { sending: { maxBytes: number; perTargetPerMinute: number } }): TransportLimits {
+  return { maxBytes: cfg.sending.maxBytes, perTarget: cfg.sending.perTargetPerMinute, windowMs: 60_000 };
+}
+
 export function wechatyTransport(bot: Wechaty, limits: TransportLimits = WECOM_LIMITS): Transport {
   const room = async (id: string) => {
     const r = await bot.Room.find({ id });
