@@ -1,0 +1,77 @@
+// The circular's chart: completion rate by unit and the month-by-month trend of new vs closed problems.
+// echarts renders SVG on the server, resvg turns it into a PNG. The CJK font (Noto Sans SC, OFL) comes
+// from an npm package: no system font, nothing downloaded at run time.
+import { createRequire } from "node:module";
+import { Resvg } from "@resvg/resvg-js";
+import * as echarts from "echarts";
+
+const require = createRequire(import.meta.url);
+export const CJK_FONT_FILE = require.resolve("@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf");
+export const CJK_FONT_FAMILY = "Noto Sans SC";
+
+export interface ChartData {
+  title: string;
+  units: { name: string; completion: number; light: "红" | "黄" | "绿" }[];
+  months: { month: string; created: number; closed: number }[];
+}
+
+const LIGHT = { 红: "#d9363e", 黄: "#e6a23c", 绿: "#3a9d5d" } as const;
+const WIDTH = 1200;
+
+export function chartSvg(d: ChartData): string {
+  const units = d.units.slice(0, 40); // a readable bar chart; the ledger has every unit
+  const barHeight = Math.max(360, units.length * 26 + 120);
+  const height = barHeight + 420;
+  const chart = echarts.init(null, null, { renderer: "svg", ssr: true, width: WIDTH, height });
+  chart.setOption({
+    animation: false,
+    backgroundColor: "#ffffff",
+    textStyle: { fontFamily: CJK_FONT_FAMILY },
+    title: [
+      { text: d.title, left: "center", top: 12, textStyle: { fontSize: 26, fontFamily: CJK_FONT_FAMILY } },
+      { text: "各单位整改完成率", left: 40, top: 60, textStyle: { fontSize: 18, fontFamily: CJK_FONT_FAMILY } },
+      { text: "逐月新增与销号问题数", left: 40, top: barHeight + 40, textStyle: { fontSize: 18, fontFamily: CJK_FONT_FAMILY } },
+    ],
+    legend: { data: ["新增", "销号"], top: barHeight + 40, right: 60, textStyle: { fontSize: 15, fontFamily: CJK_FONT_FAMILY } },
+    grid: [
+      { left: 170, right: 80, top: 100, height: barHeight - 140 },
+      { left: 80, right: 60, top: barHeight + 90, height: 260 },
+    ],
+    xAxis: [
+      { gridIndex: 0, type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%", fontFamily: CJK_FONT_FAMILY } },
+      { gridIndex: 1, type: "category", data: d.months.map((m) => `${+m.month.slice(5)}月`), axisLabel: { fontSize: 14, fontFamily: CJK_FONT_FAMILY } },
+    ],
+    yAxis: [
+      { gridIndex: 0, type: "category", inverse: true, data: units.map((u) => u.name), axisLabel: { fontSize: 14, fontFamily: CJK_FONT_FAMILY } },
+      { gridIndex: 1, type: "value", minInterval: 1, axisLabel: { fontFamily: CJK_FONT_FAMILY } },
+    ],
+    series: [
+      {
+        type: "bar",
+        xAxisIndex: 0,
+        yAxisIndex: 0,
+        data: units.map((u) => ({ value: Math.round(u.completion * 100), itemStyle: { color: LIGHT[u.light] } })),
+        label: { show: true, position: "right", formatter: "{c}%", fontFamily: CJK_FONT_FAMILY },
+        barMaxWidth: 18,
+      },
+      { name: "新增", type: "line", xAxisIndex: 1, yAxisIndex: 1, data: d.months.map((m) => m.created), label: { show: true }, itemStyle: { color: "#d9363e" } },
+      { name: "销号", type: "line", xAxisIndex: 1, yAxisIndex: 1, data: d.months.map((m) => m.closed), label: { show: true }, itemStyle: { color: "#3a9d5d" } },
+    ],
+  });
+  const svg = chart.renderToSVGString();
+  chart.dispose();
+  return svg;
+}
+
+/** SVG → PNG with only the bundled CJK font (the same picture on every machine). */
+export function svgToPng(svg: string, fontFiles: string[] = [CJK_FONT_FILE]): Buffer {
+  const r = new Resvg(svg, {
+    background: "#ffffff",
+    font: { fontFiles, loadSystemFonts: false, defaultFontFamily: CJK_FONT_FAMILY, sansSerifFamily: CJK_FONT_FAMILY },
+  });
+  return Buffer.from(r.render().asPng());
+}
+
+export function chartPng(d: ChartData): Buffer {
+  return svgToPng(chartSvg(d));
+}
