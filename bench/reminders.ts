@@ -85,7 +85,7 @@ async function measure(job: "reminders" | "circular" | "baseline") {
   if (job !== "baseline") {
     await db.$transaction(
       async (tx) => {
-        const j = { tx, cfg, org, cal, now: NOW, today: DAY };
+        const j = { tx, cfg, org, cal, now: NOW, today: DAY, filesDir: path.join(DIR, "files") };
         messages = job === "reminders" ? await remindersJob.run(j, DAY) : await circularJob.run(j, "2026-05");
         throw new Error("rollback"); // measure the run, keep the database as it was
       },

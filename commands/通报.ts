@@ -26,7 +26,7 @@ export default defineCommand({
     const done = await ctx.tx.jobRun.findUnique({ where: { job_period: { job: "circular", period: month } } });
     if (done) throw new UserError(`${y}年${m}月的通报已于${fmtDate(ctx.cal.today(done.at), ctx.today)}发布，不再重复发送`);
     await ctx.tx.jobRun.create({ data: { job: "circular", period: month, at: ctx.now } });
-    const groups = await publishCircular(ctx.tx, ctx.cfg, ctx.org, ctx.cal, month, ctx.now);
-    await ctx.reply(groups ? `已发布${y}年${m}月通报，发往 ${groups} 个工作群` : `已生成${y}年${m}月通报，但还没有通报群或单位工作群可发：请在配置 rooms 中设置 circular: true，或在单位群里 /绑定`);
+    const groups = await publishCircular(ctx.tx, ctx.cfg, ctx.org, ctx.cal, month, ctx.now, ctx.filesDir);
+    await ctx.reply(groups ? `已发布${y}年${m}月通报（附图表和台账），发往 ${groups} 个工作群` : `已生成${y}年${m}月通报，但还没有通报群或单位工作群可发：请在配置 rooms 中设置 circular: true，或在单位群里 /绑定`);
   },
 });

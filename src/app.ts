@@ -1,6 +1,7 @@
 // Wires one running Duban: database, roster, pipeline, sender. The transport and the clock come from
 // outside (Wechaty service or mock; system or virtual clock), so production, tests and replay run the
 // same code.
+import path from "node:path";
 import { commands } from "../commands/index.ts";
 import type { Config } from "./config/schema.ts";
 import type { Clock } from "./core/clock.ts";
@@ -22,6 +23,8 @@ export interface AppOptions {
   selfId: () => string;
   botNames: () => string[];
   evidenceDir: string;
+  /** where exports (ledger, charts) are written; default next to the evidence: data/exports */
+  filesDir?: string;
   beforeCommit?: (tx: Tx) => Promise<void>;
 }
 
@@ -42,6 +45,7 @@ export class App {
     const { db, applied } = await openDatabase(o.databaseUrl);
     if (applied.length) o.log.info("db.migrated", { applied });
     const org = new Org(o.cfg);
+    const filesDir = o.filesDir ?? path.join(path.dirname(o.evidenceDir), "exports");
     const cal = new Calendar(o.cfg.timezone, o.cfg.calendar);
     await syncRoster(db, o.cfg);
     const pipeline = new Pipeline({
@@ -55,11 +59,12 @@ export class App {
       selfId: o.selfId,
       botNames: o.botNames,
       evidenceDir: o.evidenceDir,
+      filesDir,
       beforeCommit: o.beforeCommit,
     });
     const sender = new Sender(db, o.transport, o.clock, o.log);
     await sender.recover();
-    const scheduler = new Scheduler(db, o.cfg, org, cal, o.log);
+    const scheduler = new Scheduler(db, o.cfg, org, cal, o.log, filesDir);
     return new App(db, o.cfg, org, cal, pipeline, sender, scheduler, o.clock, o.log);
   }
 

@@ -29,6 +29,8 @@ const EXPECTED: Record<string, R[]> = {
   逾期: REGISTERED,
   统计: REGISTERED,
   通报: OFFICE,
+  台账: [...OFFICE, "负责人"],
+  总结: OFFICE,
   绑定: OFFICE,
   帮助: ALL,
 };

@@ -201,9 +201,12 @@ describe("weekly digest, monthly circular, phases", () => {
   it("/通报 publishes at once and the schedule then skips that month; the text is deterministic", async () => {
     const b = await bot({ start: "2026-04-01T09:30:00+08:00" });
     const reply = await b.ask("ban1", "/通报");
-    expect(reply).toBe("已发布2026年3月通报，发往 6 个工作群");
+    expect(reply).toBe("已发布2026年3月通报（附图表和台账），发往 6 个工作群");
     const first = b.out.filter((o) => o.text?.startsWith("关于青山镇2026年3月"));
     expect(new Set(first.map((o) => o.text)).size).toBe(1);
+    // each group also gets the chart and the ledger
+    expect(b.out.filter((o) => o.file?.endsWith(".png")).length).toBe(6);
+    expect(b.out.filter((o) => o.file?.endsWith(".xlsx")).length).toBe(6);
     await b.at("2026-04-30T12:00:00+08:00");
     expect(b.out.filter((o) => o.text?.startsWith("关于青山镇2026年3月")).length).toBe(first.length);
     expect(await b.ask("ban1", "/通报 2027-01")).toMatch(/2027-01 还没到，不能通报$/);

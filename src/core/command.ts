@@ -11,13 +11,14 @@ import type { Ctx } from "./context.ts";
  * Who may use a command (checked by the core before anything runs). Rules that depend on the item
  * (assignee, the unit's 负责人, not the submitter) are checked by the domain, with a reason.
  */
-export type Rule = "anyone" | "registered" | "office" | "head";
+export type Rule = "anyone" | "registered" | "office" | "head" | "officeOrHead";
 
 export const RULE_TEXT: Record<Rule, string> = {
   anyone: "所有人",
   registered: "名册内人员",
   office: "督办员、领导",
   head: "负责人",
+  officeOrHead: "督办员、领导、负责人",
 };
 
 export function allowed(rule: Rule, p: Person): boolean {
@@ -30,6 +31,8 @@ export function allowed(rule: Rule, p: Person): boolean {
       return p.roles.has("督办员") || p.roles.has("领导");
     case "head":
       return p.roles.has("负责人");
+    case "officeOrHead":
+      return p.roles.has("督办员") || p.roles.has("领导") || p.roles.has("负责人");
   }
 }
 

@@ -21,6 +21,8 @@ export interface Ctx {
   /** bot account + transport message id */
   messageKey: string;
   items: Items;
+  /** where generated files (ledger, charts) are written */
+  filesDir: string;
   /** every command, for /帮助 */
   commands: readonly CommandDef[];
   /** answer the sender where they asked: in the group with an @-mention, or privately */

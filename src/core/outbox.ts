@@ -64,7 +64,7 @@ export async function enqueue(tx: Tx, o: Outgoing, now: Date): Promise<boolean> 
 /** Prisma's text form of a DateTime in SQLite (what its own queries compare against). */
 export const dbTime = (d: Date) => d.toISOString().replace("Z", "+00:00");
 
-const COLS = ["targetKind", "targetId", "text", "mentions", "dispatchKey", "status", "notBefore", "createdAt"] as const;
+const COLS = ["targetKind", "targetId", "text", "filePath", "mentions", "dispatchKey", "status", "notBefore", "createdAt"] as const;
 const PER_STATEMENT = Math.floor(999 / COLS.length);
 
 /**
@@ -78,7 +78,7 @@ export async function insertOutgoing(tx: Tx, rows: Outgoing[], now: Date): Promi
     const chunk = rows.slice(i, i + PER_STATEMENT);
     const values: unknown[] = [];
     for (const o of chunk)
-      values.push(o.target.kind, o.target.id, o.text ?? null, JSON.stringify(o.target.kind === "room" ? (o.mentions ?? []) : []), o.dispatchKey ?? null, "pending", t, t);
+      values.push(o.target.kind, o.target.id, o.text ?? null, o.file ?? null, JSON.stringify(o.target.kind === "room" ? (o.mentions ?? []) : []), o.dispatchKey ?? null, "pending", t, t);
     const sql = `INSERT INTO "Outbox" (${COLS.map((c) => `"${c}"`).join(", ")}) VALUES ${chunk.map(() => `(${COLS.map(() => "?").join(", ")})`).join(", ")}`;
     await tx.$executeRawUnsafe(sql, ...values);
   }

@@ -54,6 +54,7 @@ export interface PipelineDeps {
   selfId: () => string;
   botNames: () => string[];
   evidenceDir: string;
+  filesDir: string;
   /** test hook: runs inside the transaction after the handler, before commit */
   beforeCommit?: (tx: Tx) => Promise<void>;
 }
@@ -129,6 +130,7 @@ export class Pipeline {
           messageKey: key,
           items: new Items(tx, d.org, d.cal, now, d.cfg.campaign.name, { chatId: chatId(msg.chat, msg.senderId), messageKey: key }),
           commands: d.registry.all,
+          filesDir: d.filesDir,
         }, outbox);
         await def.run(ctx, args.data);
         await outbox.flush();

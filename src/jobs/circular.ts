@@ -8,7 +8,11 @@ import { fmtDate, type Calendar, type Ymd } from "../domain/calendar.ts";
 import type { Org } from "../domain/org.ts";
 import { clip } from "../core/text.ts";
 import { pct, rank, unitFigures } from "./stats.ts";
-import { insertOutgoing } from "../core/outbox.ts";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { insertOutgoing, type Outgoing } from "../core/outbox.ts";
+import { chartPng } from "../reports/chart.ts";
+import { exportName, writeLedger } from "../reports/ledger.ts";
 import type { Job } from "./types.ts";
 
 const NAMED = 20;
@@ -84,11 +88,52 @@ export async function buildCircular(tx: Tx, cfg: Config, org: Org, cal: Calendar
   return L.join("\n");
 }
 
-/** Queue the circular for `month` to every circular group and every unit group. Returns the groups. */
-export async function publishCircular(tx: Tx, cfg: Config, org: Org, cal: Calendar, month: string, now: Date): Promise<number> {
-  const text = await buildCircular(tx, cfg, org, cal, month, cal.today(now));
+/** Month by month since the campaign started: problems reported and closed. */
+export async function monthlyTrend(tx: Tx, cfg: Config, cal: Calendar, upto: string): Promise<{ month: string; created: number; closed: number }[]> {
+  const out = [];
+  for (let m = cfg.campaign.start.slice(0, 7); m <= upto; m = nextMonthStart(m).slice(0, 7)) {
+    const from = cal.instant(`${m}-01`);
+    const to = cal.instant(nextMonthStart(m));
+    const [created, closed] = await Promise.all([
+      tx.item.count({ where: { campaign: cfg.campaign.name, createdAt: { gte: from, lt: to } } }),
+      tx.item.count({ where: { campaign: cfg.campaign.name, closedAt: { gte: from, lt: to } } }),
+    ]);
+    out.push({ month: m, created, closed });
+  }
+  return out;
+}
+
+/**
+ * Queue the circular for `month` to every circular group and every unit group: the text, then its chart
+ * (PNG) and the ledger (.xlsx). Returns the number of groups.
+ */
+export async function publishCircular(tx: Tx, cfg: Config, org: Org, cal: Calendar, month: string, now: Date, filesDir: string): Promise<number> {
+  const today = cal.today(now);
+  const text = await buildCircular(tx, cfg, org, cal, month, today);
   const rooms = await tx.room.findMany({ where: { OR: [{ circular: true }, { unitName: { not: null } }] }, orderBy: { id: "asc" } });
-  await insertOutgoing(tx, rooms.map((r) => ({ target: { kind: "room", id: r.id }, text, dispatchKey: `circular:room:${r.id}:${month}` })), now);
+  if (!rooms.length) return 0;
+  const [y, m] = [+month.slice(0, 4), +month.slice(5, 7)];
+  const chart = path.join(filesDir, exportName(cfg, cal, now, `通报图表-${month}`, undefined, "png"));
+  mkdirSync(filesDir, { recursive: true });
+  const figures = rank(await unitFigures(tx, cfg, cal, today));
+  writeFileSync(
+    chart,
+    chartPng({
+      title: `${cfg.org}${y}年${m}月干部作风整顿工作情况`,
+      units: figures.map((f) => ({ name: f.unit, completion: f.completion, light: f.light })),
+      months: await monthlyTrend(tx, cfg, cal, month),
+    }),
+  );
+  const ledger = path.join(filesDir, exportName(cfg, cal, now, `台账-${month}通报附件`));
+  await writeLedger(tx, cfg, org, cal, { file: ledger, now });
+  const out: Outgoing[] = [];
+  for (const r of rooms) {
+    const target = { kind: "room" as const, id: r.id };
+    out.push({ target, text, dispatchKey: `circular:room:${r.id}:${month}` });
+    out.push({ target, file: chart, dispatchKey: `circular-chart:room:${r.id}:${month}` });
+    out.push({ target, file: ledger, dispatchKey: `circular-ledger:room:${r.id}:${month}` });
+  }
+  await insertOutgoing(tx, out, now);
   return rooms.length;
 }
 
@@ -97,5 +142,5 @@ export const circularJob: Job = {
   slotsOn(ymd, cfg, cal) {
     return cal.nthWorkdayOfMonth(ymd, cfg.schedule.monthlyCircularWorkday) === ymd ? [{ at: cal.instant(ymd, "10:00"), period: previousMonth(ymd) }] : [];
   },
-  run: (j, month) => publishCircular(j.tx, j.cfg, j.org, j.cal, month, j.now),
+  run: (j, month) => publishCircular(j.tx, j.cfg, j.org, j.cal, month, j.now, j.filesDir),
 };

@@ -29,6 +29,7 @@ export class Scheduler {
     private readonly org: Org,
     private readonly cal: Calendar,
     private readonly log: Logger,
+    private readonly filesDir: string,
     private readonly jobs: readonly Job[] = JOBS,
   ) {}
 
@@ -47,7 +48,7 @@ export class Scheduler {
             async (tx) => {
               if (await tx.jobRun.findUnique({ where: { job_period: { job: job.name, period: slot.period } } })) return -1;
               await tx.jobRun.create({ data: { job: job.name, period: slot.period, at: now } });
-              return job.run({ tx, cfg: this.cfg, org: this.org, cal: this.cal, now, today }, slot.period);
+              return job.run({ tx, cfg: this.cfg, org: this.org, cal: this.cal, now, today, filesDir: this.filesDir }, slot.period);
             },
             { timeout: 120_000, maxWait: 60_000 },
           );

@@ -19,6 +19,8 @@ export interface JobCtx {
   cal: Calendar;
   now: Date;
   today: Ymd;
+  /** where generated files (ledger, charts) are written */
+  filesDir: string;
 }
 
 export interface Job {

@@ -118,7 +118,7 @@ export class Simulation {
         await base.sendFile(t, file);
         const name = `${String(++this.fileSeq).padStart(3, "0")}-${path.basename(file)}`;
         copyFileSync(file, path.join(this.outDir, name));
-        o.write(JSON.stringify({ at: at(), ...where(t), file: name }));
+        o.write(JSON.stringify(t.kind === "room" ? { at: at(), ...where(t), file: name, mentions: [] } : { at: at(), ...where(t), file: name }));
       },
     };
     onMessages(this.world.bot, async (m) => this.app?.handle(m), (id, err) => {

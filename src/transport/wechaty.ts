@@ -1,5 +1,6 @@
 // The Wechaty adapter: the only place that knows Wechaty. Inbound: a Wechaty message → InboundMessage.
 // Outbound: the sender's Transport (text with @-mentions, files).
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { FileBox } from "file-box";
 import { types, type Wechaty } from "wechaty";
@@ -37,7 +38,8 @@ export function wechatyTransport(bot: Wechaty, limits: TransportLimits = WECOM_L
       }
     },
     async sendFile(target: Target, file: string) {
-      const box = FileBox.fromFile(file, path.basename(file));
+      // base64 FileBoxes serialize through every puppet (the mock, and puppet-service over gRPC)
+      const box = FileBox.fromBase64(readFileSync(file).toString("base64"), path.basename(file));
       if (target.kind === "room") await (await room(target.id)).say(box);
       else await (await contact(target.id)).say(box);
     },

@@ -1,0 +1,210 @@
+// The problem ledger (问题清单 / 整改台账) a township hands in, as .xlsx with exceljs' streaming writer:
+// a summary sheet with the unit ranking, the 问题清单 with every item, and a sheet per unit. Chinese
+// headers, frozen header row, column widths, real Excel dates, A4 landscape. Text a user typed that
+// starts like a formula (= + - @) is written as text with a leading apostrophe.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import ExcelJS from "exceljs";
+import type { Config } from "../config/schema.ts";
+import type { Tx } from "../db/client.ts";
+import type { Calendar, Ymd } from "../domain/calendar.ts";
+import type { Org } from "../domain/org.ts";
+import { pct, rank, unitFigures } from "../jobs/stats.ts";
+
+export const LEDGER_COLUMNS = [
+  { header: "序号", width: 7 },
+  { header: "编号", width: 8 },
+  { header: "单位", width: 14 },
+  { header: "问题类别", width: 12 },
+  { header: "问题描述", width: 40 },
+  { header: "整改措施", width: 32 },
+  { header: "责任领导", width: 10 },
+  { header: "责任人", width: 10 },
+  { header: "完成时限", width: 13, numFmt: "yyyy-mm-dd" },
+  { header: "整改进展", width: 32 },
+  { header: "状态", width: 12 },
+  { header: "销号时间", width: 17, numFmt: "yyyy-mm-dd hh:mm" },
+  { header: "来源", width: 10 },
+] as const;
+
+type Cell = string | number | Date | null;
+
+interface ItemRow {
+  id: number;
+  no: number;
+  unitName: string | null;
+  category: string | null;
+  title: string;
+  measures: string | null;
+  assigneeId: string | null;
+  reporterId: string | null;
+  anonymous: number | boolean;
+  deadline: string | null;
+  status: string;
+  closedAt: string | null;
+  progress: string | null;
+}
+
+/** Neutralise spreadsheet formula injection: a leading = + - @ (or tab/CR) makes the text start with '. */
+export function safeText(s: string | null | undefined): string | null {
+  if (s == null) return null;
+  return /^[=+\-@\t\r]/.test(s) ? "'" + s : s;
+}
+
+const PAGE = 2000;
+
+/** Items (one unit or all), in number order, with their latest progress note, a page at a time. */
+async function* items(tx: Tx, campaign: string, unit?: string): AsyncGenerator<ItemRow> {
+  let after = 0;
+  for (;;) {
+    const rows = await tx.$queryRawUnsafe<ItemRow[]>(
+      `SELECT i."id", i."no", i."unitName", i."category", i."title", i."measures", i."assigneeId", i."reporterId", i."anonymous",
+              i."deadline", i."status", i."closedAt",
+              (SELECT e."detail" FROM "Event" e WHERE e."itemId" = i."id" AND e."kind" IN ('进展', '整改', '退回') ORDER BY e."id" DESC LIMIT 1) AS "progress"
+       FROM "Item" i WHERE i."campaign" = ? ${unit ? `AND i."unitName" = ?` : ""} AND i."no" > ? ORDER BY i."no" LIMIT ${PAGE}`,
+      ...(unit ? [campaign, unit, after] : [campaign, after]),
+    );
+    for (const r of rows) yield { ...r, id: Number(r.id), no: Number(r.no) };
+    if (rows.length < PAGE) return;
+    after = Number(rows[rows.length - 1].no);
+  }
+}
+
+/** Excel shows dates as given; a date-only value is that calendar day at 00:00 UTC. */
+const excelDate = (ymd: string) => new Date(ymd + "T00:00:00Z");
+
+export class LedgerRows {
+  private seq = 0;
+  constructor(
+    private readonly cfg: Config,
+    private readonly org: Org,
+    private readonly cal: Calendar,
+    private readonly today: Ymd,
+  ) {}
+
+  reset(): void {
+    this.seq = 0;
+  }
+
+  status(r: ItemRow): string {
+    if (r.status === "已销号") return "已销号";
+    if (r.deadline && r.deadline < this.today) return `逾期${this.cal.workdaysBetween(r.deadline, this.today)}个工作日·红`;
+    const soon = r.deadline && r.deadline <= this.cal.addWorkdays(this.today, this.cfg.status.yellowDueWithinWorkdays);
+    return `${r.status}·${soon ? "黄" : "绿"}`;
+  }
+
+  row(r: ItemRow): Cell[] {
+    const local = (iso: string) => {
+      const l = this.cal.local(new Date(iso));
+      return new Date(Date.UTC(+l.ymd.slice(0, 4), +l.ymd.slice(5, 7) - 1, +l.ymd.slice(8, 10), l.hh, l.mm));
+    };
+    return [
+      ++this.seq,
+      `#${r.no}`,
+      r.unitName ?? "未交办",
+      r.category ? (this.cfg.campaign.categories.find((c) => c.code === r.category)?.code ?? r.category) : null,
+      safeText(r.title),
+      safeText(r.measures),
+      r.unitName ? this.org.name(this.org.units.get(r.unitName)?.leader) || null : null,
+      r.assigneeId ? this.org.name(r.assigneeId) : null,
+      r.deadline ? excelDate(r.deadline) : null,
+      safeText(r.progress),
+      this.status(r),
+      r.closedAt ? local(r.closedAt) : null,
+      r.anonymous === 1 || r.anonymous === true ? "匿名" : r.reporterId ? this.org.name(r.reporterId) : "—",
+    ];
+  }
+}
+
+/** A valid, unique sheet name: ≤ 31 characters, none of : \ / ? * [ ]. */
+function sheetName(name: string, used: Set<string>): string {
+  const base = name.replace(/[:\\/?*[\]]/g, "_").slice(0, 28) || "单位";
+  let n = base;
+  for (let i = 2; used.has(n); i++) n = `${base.slice(0, 26)}(${i})`;
+  used.add(n);
+  return n;
+}
+
+const HEADER_STYLE: Partial<ExcelJS.Style> = {
+  font: { bold: true },
+  fill: { type: "pattern", pattern: "solid", fgColor: { argb: "FFDCE6F1" } },
+  alignment: { vertical: "middle", horizontal: "center", wrapText: true },
+  border: { bottom: { style: "thin" } },
+};
+
+export interface LedgerResult {
+  file: string;
+  rows: number;
+}
+
+/**
+ * Write the ledger to `file`. `unit` limits it to one unit (the 问题清单 and that unit's sheet).
+ * Reads inside the caller's transaction: one consistent snapshot.
+ */
+export async function writeLedger(tx: Tx, cfg: Config, org: Org, cal: Calendar, o: { file: string; now: Date; unit?: string }): Promise<LedgerResult> {
+  mkdirSync(path.dirname(o.file), { recursive: true });
+  const today = cal.today(o.now);
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: o.file, useStyles: true, useSharedStrings: false });
+  wb.creator = `${cfg.org}作风整顿办（督办助手）`;
+  wb.created = o.now;
+  wb.modified = o.now;
+  const used = new Set<string>();
+  const pageSetup: Partial<ExcelJS.PageSetup> = { paperSize: 9, orientation: "landscape", fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: "1:1" };
+  const sheet = (name: string, cols: readonly { header: string; width: number; numFmt?: string }[]) => {
+    const ws = wb.addWorksheet(sheetName(name, used), { views: [{ state: "frozen", ySplit: 1 }], pageSetup });
+    ws.columns = cols.map((c, i) => ({ key: `c${i}`, width: c.width, style: c.numFmt ? { numFmt: c.numFmt } : {} }));
+    const head = ws.addRow(cols.map((c) => c.header));
+    head.height = 22;
+    head.eachCell((cell) => (cell.style = HEADER_STYLE));
+    head.commit();
+    return ws;
+  };
+
+  // 1. 汇总: the unit ranking
+  const figures = rank(await unitFigures(tx, cfg, cal, today)).filter((f) => !o.unit || f.unit === o.unit);
+  const sum = sheet("汇总", [
+    { header: "排名", width: 7 },
+    { header: "单位", width: 16 },
+    { header: "状态", width: 8 },
+    { header: "问题数", width: 9 },
+    { header: "已销号", width: 9 },
+    { header: "未销号", width: 9 },
+    { header: "逾期", width: 8 },
+    { header: "完成率", width: 9 },
+  ]);
+  figures.forEach((f, i) => sum.addRow([i + 1, f.unit, f.light, f.total, f.closed, f.open, f.overdue, f.total ? pct(f.completion) : "—"]).commit());
+  sum.addRow([]).commit();
+  sum.addRow([`${cfg.org}${cfg.campaign.name}问题整改台账，截至${today}，由督办助手根据办理记录生成`]).commit();
+  sum.commit();
+
+  // 2. 问题清单: every item
+  const rows = new LedgerRows(cfg, org, cal, today);
+  const list = sheet("问题清单", LEDGER_COLUMNS);
+  let count = 0;
+  for await (const r of items(tx, cfg.campaign.name, o.unit)) {
+    list.addRow(rows.row(r)).commit();
+    count++;
+  }
+  list.commit();
+
+  // 3. one sheet per unit (with items), in the config's order
+  const units = o.unit ? [o.unit] : cfg.units.map((u) => u.name);
+  for (const unit of units) {
+    let ws: ExcelJS.Worksheet | null = null;
+    rows.reset();
+    for await (const r of items(tx, cfg.campaign.name, unit)) {
+      ws ??= sheet(unit, LEDGER_COLUMNS);
+      ws.addRow(rows.row(r)).commit();
+    }
+    ws?.commit();
+  }
+  await wb.commit();
+  return { file: o.file, rows: count };
+}
+
+/** A file name for an export: 台账-青山镇-东村-20260331-0930.xlsx */
+export function exportName(cfg: Config, cal: Calendar, now: Date, kind: string, unit?: string, ext = "xlsx"): string {
+  const l = cal.local(now);
+  const stamp = `${l.ymd.replace(/-/g, "")}-${String(l.hh).padStart(2, "0")}${String(l.mm).padStart(2, "0")}${String(l.ss).padStart(2, "0")}`;
+  return `${kind}-${cfg.org}${unit ? "-" + unit : ""}-${stamp}.${ext}`;
+}
