@@ -1,0 +1,192 @@
+// Issue: the ledger (.xlsx), the work-summary figures, the chart in the circular.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import ExcelJS from "exceljs";
+import { Resvg } from "@resvg/resvg-js";
+import { describe, expect, it } from "vitest";
+import { CJK_FONT_FAMILY, CJK_FONT_FILE, chartPng, chartSvg } from "../src/reports/chart.ts";
+import { LEDGER_COLUMNS, safeText } from "../src/reports/ledger.ts";
+import { bot } from "./helpers.ts";
+
+const G = "东村工作群";
+
+/** A small township history: categories, measures, a return, extensions, an anonymous report, overdue. */
+async function history() {
+  const b = await bot({ start: "2026-03-02T09:30:00+08:00" });
+  await b.say("ban1", "/上报 =HYPERLINK(\"http://x\",\"点我\") 公开栏 #村务公开 @东村 @张三 截止:3月6日");
+  await b.say("ban1", "/交办 #1 @东村 @张三 截止:3月6日 措施:@SUM(A1) 立即更新");
+  await b.say("zhangsan", "/整改 #1 已更新", G);
+  await b.say("ban1", "/退回 #1 照片不清");
+  await b.say("zhangsan", "/整改 #1 已补拍", G);
+  await b.say("ban2", "/销号 #1");
+  await b.say("xiaomei", "/匿名上报 村主任优亲厚友 #懒政怠政");
+  await b.say("ban1", "/交办 #2 @西村 @小梅 截止:3月4日 措施:重新评定");
+  await b.say("ban1", "/上报 报销凭证不全 #八项规定 @镇财政所 @钟会计 截止:3月20日");
+  await b.say("kuaiji", "/延期 #3 3月31日 等系统升级");
+  await b.say("ban1", "/同意延期 #3");
+  await b.say("zhangsan", "/上报 -1 号文件未传达", G);
+  await b.say("ban1", "/上报 低保评议不公开 @西村 截止:6月30日");
+  await b.say("ban1", "/长期 #5 计划:分步公开 节点:4月30日,6月30日");
+  await b.at("2026-03-10T10:00:00+08:00");
+  return b;
+}
+
+async function openXlsx(b: Awaited<ReturnType<typeof bot>>, name: string) {
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.readFile(path.join(b.sim.outDir, name));
+  return wb;
+}
+
+describe("/台账: the ledger as .xlsx", () => {
+  it("sheets, headers, rows, dates, frozen header, A4 landscape, formula injection, anonymous source", async () => {
+    const b = await history();
+    const got = await b.say("ban1", "/台账");
+    expect(got[0].text).toBe("青山镇问题整改台账（5 个问题）见下方文件");
+    expect(got[1]).toMatchObject({ to: "ban1", file: expect.stringMatching(/^\d{3}-台账-青山镇-20260310-100000\.xlsx$/) });
+    const wb = await openXlsx(b, got[1].file!);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(["汇总", "问题清单", "东村", "西村", "镇财政所"]);
+    const list = wb.getWorksheet("问题清单")!;
+    expect((list.getRow(1).values as unknown[]).slice(1)).toEqual(LEDGER_COLUMNS.map((c) => c.header));
+    expect(list.rowCount).toBe(1 + 5);
+    expect(list.views[0]).toMatchObject({ state: "frozen", ySplit: 1 });
+    expect(list.pageSetup).toMatchObject({ orientation: "landscape", paperSize: 9 });
+    expect(list.getColumn(5).width).toBe(40);
+    const row = (no: number) => {
+      for (let r = 2; r <= list.rowCount; r++) if (list.getRow(r).getCell(2).value === `#${no}`) return list.getRow(r);
+      throw new Error(`#${no} not in the ledger`);
+    };
+    // formula injection: text, never a formula, with a leading apostrophe
+    const title = row(1).getCell(5);
+    expect(title.type).toBe(ExcelJS.ValueType.String);
+    expect(title.value).toBe("'=HYPERLINK(\"http://x\",\"点我\") 公开栏");
+    expect(row(1).getCell(6).value).toBe("'@SUM(A1) 立即更新");
+    expect(row(4).getCell(5).value).toBe("'-1 号文件未传达");
+    // real Excel dates
+    expect(row(1).getCell(9).value).toEqual(new Date("2026-03-06T00:00:00Z"));
+    expect(row(1).getCell(9).numFmt).toBe("yyyy-mm-dd");
+    expect(row(1).getCell(12).value).toBeInstanceOf(Date);
+    expect(row(1).getCell(11).value).toBe("已销号");
+    // the anonymous report: source 匿名, and the reporter appears nowhere in the file
+    expect(row(2).getCell(13).value).toBe("匿名");
+    expect(row(2).getCell(11).value).toBe("逾期4个工作日·红");
+    const all: string[] = [];
+    wb.eachSheet((ws) => ws.eachRow((r) => all.push(JSON.stringify(r.values))));
+    expect(all.join("\n")).not.toMatch(/xiaomei/);
+    expect(row(2).getCell(8).value).toBe("小梅"); // she is also the assignee here, by name, as 责任人
+    // the summary sheet ranks units
+    const sum = wb.getWorksheet("汇总")!;
+    expect((sum.getRow(2).values as unknown[]).slice(1, 4)).toEqual([1, "东村", "绿"]);
+    await b.close();
+  });
+
+  it("a 负责人 gets their own unit only; others are refused", async () => {
+    const b = await history();
+    const got = await b.say("wangwu", "/导出", G);
+    expect(got[0].text).toBe("东村问题整改台账（1 个问题）见下方文件");
+    expect(got[1]).toMatchObject({ room: G, file: expect.stringMatching(/台账-青山镇-东村-.*\.xlsx$/) });
+    const wb = await openXlsx(b, got[1].file!);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(["汇总", "问题清单", "东村"]);
+    expect(wb.getWorksheet("问题清单")!.rowCount).toBe(2);
+    expect(await b.ask("wangwu", "/台账 @西村", G)).toBe("负责人只能导出本单位（东村）的台账");
+    expect(await b.ask("zhangsan", "/台账", G)).toBe("/台账 仅限督办员、领导、负责人使用");
+    await b.close();
+  });
+});
+
+describe("/总结: every figure from the data", () => {
+  it("matches counts made directly in the database", async () => {
+    const b = await history();
+    const text = await b.ask("shuji", "/总结");
+    const file = b.sim.databaseFile;
+    const raw = new Database(file, { readonly: true });
+    const n = (sql: string, ...a: unknown[]) => (raw.prepare(sql).get(...a) as { n: number }).n;
+    const total = n(`SELECT COUNT(*) n FROM Item`);
+    const closed = n(`SELECT COUNT(*) n FROM Item WHERE status = '已销号'`);
+    const num = (re: RegExp) => Number(re.exec(text)?.[1]);
+    expect(num(/全镇共查摆问题(\d+)个/)).toBe(total);
+    for (const cat of ["八项规定", "懒政怠政"]) expect(num(new RegExp(`${cat}方面(\\d+)个`))).toBe(n(`SELECT COUNT(*) n FROM Item WHERE category = ?`, cat));
+    expect(num(/村务公开(\d+)个/)).toBe(n(`SELECT COUNT(*) n FROM Item WHERE category = '村务公开'`));
+    expect(num(/其他(\d+)个/)).toBe(n(`SELECT COUNT(*) n FROM Item WHERE category IS NULL`));
+    expect(num(/群众匿名反映(\d+)个/)).toBe(n(`SELECT COUNT(*) n FROM Item WHERE anonymous = 1`));
+    expect(num(/制定整改措施(\d+)条/)).toBe(n(`SELECT COUNT(*) n FROM Item WHERE measures IS NOT NULL`));
+    expect(num(/已整改销号(\d+)个/)).toBe(closed);
+    expect(num(/整改完成率(\d+)%/)).toBe(Math.round((closed / total) * 100));
+    expect(num(/长期整改、分节点推进(\d+)个/)).toBe(n(`SELECT COUNT(*) n FROM Item WHERE longTerm = 1`));
+    expect(num(/逾期未销号(\d+)个/)).toBe(n(`SELECT COUNT(*) n FROM Item WHERE status <> '已销号' AND deadline < '2026-03-10'`));
+    expect(num(/退回重整(\d+)次/)).toBe(n(`SELECT COUNT(*) n FROM Event WHERE kind = '退回'`));
+    expect(num(/经批准延期(\d+)次/)).toBe(n(`SELECT COUNT(*) n FROM ExtensionRequest WHERE status = '已同意'`));
+    expect(text).toContain("东村等1个单位问题已全部整改销号");
+    expect(text).toContain("西村等1个单位尚有逾期问题");
+    // no invented figures: every number in the text is one of the counted ones (or the date)
+    raw.close();
+    await b.close();
+  });
+
+  it("says nothing for a figure the data cannot support", async () => {
+    const b = await bot();
+    expect(await b.ask("ban1", "/总结")).toBe("截至2026年3月2日，2026年干部作风整顿尚未登记问题，暂无可统计的数据。");
+    await b.say("zhangsan", "/上报 公开栏未更新", G);
+    const t = await b.ask("ban1", "/总结");
+    expect(t).toBe("截至2026年3月2日，全镇共查摆问题1个（其中其他1个），已整改销号0个，整改完成率0%，无逾期未销号问题。");
+    expect(t).not.toMatch(/退回|延期|措施|匿名|长期/);
+    await b.close();
+  });
+});
+
+describe("the circular's chart", () => {
+  const data = {
+    title: "青山镇2026年3月干部作风整顿工作情况",
+    units: [
+      { name: "东村", completion: 0.5, light: "红" as const },
+      { name: "镇便民服务中心", completion: 1, light: "绿" as const },
+    ],
+    months: [
+      { month: "2026-02", created: 1, closed: 0 },
+      { month: "2026-03", created: 8, closed: 6 },
+    ],
+  };
+  const ink = (svg: string, fontFiles: string[]) => {
+    const img = new Resvg(svg, { background: "#ffffff", font: { fontFiles, loadSystemFonts: false, defaultFontFamily: CJK_FONT_FAMILY } }).render();
+    const px = img.pixels; // a getter that copies: read it once
+    let dark = 0;
+    for (let i = 0; i < px.length; i += 4) if (px[i] < 128) dark++;
+    return dark;
+  };
+
+  it("is a PNG whose Chinese is drawn with the bundled font (not tofu, not blank)", () => {
+    const png = chartPng(data);
+    expect(png.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    const svg = chartSvg(data);
+    expect(svg).toContain("各单位整改完成率");
+    expect(svg).toContain(CJK_FONT_FAMILY);
+    // the same Chinese text: with the npm font it has ink; without any font nothing is drawn
+    const text = `<svg xmlns="http://www.w3.org/2000/svg" width="400" height="80"><text x="10" y="55" font-size="40" font-family="${CJK_FONT_FAMILY}">整改完成率</text></svg>`;
+    expect(ink(text, [CJK_FONT_FILE])).toBeGreaterThan(500);
+    expect(ink(text, [])).toBe(0);
+    // and the chart itself draws more with the font than without (its labels are text)
+    expect(ink(svg, [CJK_FONT_FILE])).toBeGreaterThan(ink(svg, []) + 1000);
+    expect(readFileSync(CJK_FONT_FILE).subarray(0, 4)).toEqual(Buffer.from([0, 1, 0, 0])); // a TrueType font
+  });
+
+  it("goes out with the circular, with the ledger", async () => {
+    const b = await history();
+    await b.at("2026-04-03T11:00:00+08:00"); // 3rd workday of April
+    const circ = b.out.filter((o) => o.at === "2026-04-03T10:00:00+08:00" && o.room === "作风整顿工作群");
+    expect(circ.map((o) => (o.text ? "text" : path.extname(o.file!)))).toEqual(["text", ".png", ".xlsx"]);
+    const png = readFileSync(path.join(b.sim.outDir, circ[1].file!));
+    expect(png.length).toBeGreaterThan(10_000);
+    await b.close();
+  });
+});
+
+describe("safeText", () => {
+  it.each([
+    ["=1+1", "'=1+1"],
+    ["+86 电话", "'+86 电话"],
+    ["-", "'-"],
+    ["@所有人", "'@所有人"],
+    ["\t=cmd", "'\t=cmd"],
+    ["正常文字 =1", "正常文字 =1"],
+  ])("%j → %j", (a, want) => expect(safeText(a)).toBe(want));
+});
