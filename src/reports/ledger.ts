@@ -2,7 +2,7 @@
 // a summary sheet with the unit ranking, the 问题清单 with every item, and a sheet per unit. Chinese
 // headers, frozen header row, column widths, real Excel dates, A4 landscape. Text a user typed that
 // starts like a formula (= + - @) is written as text with a leading apostrophe.
-import { mkdirSync } from "node:fs";
+import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import ExcelJS from "exceljs";
 import type { Config } from "../config/schema.ts";
@@ -86,10 +86,13 @@ export class LedgerRows {
     this.seq = 0;
   }
 
+  private soonUntil?: Ymd;
+
   status(r: ItemRow): string {
     if (r.status === "已销号") return "已销号";
     if (r.deadline && r.deadline < this.today) return `逾期${this.cal.workdaysBetween(r.deadline, this.today)}个工作日·红`;
-    const soon = r.deadline && r.deadline <= this.cal.addWorkdays(this.today, this.cfg.status.yellowDueWithinWorkdays);
+    this.soonUntil ??= this.cal.addWorkdays(this.today, this.cfg.status.yellowDueWithinWorkdays);
+    const soon = r.deadline && r.deadline <= this.soonUntil;
     return `${r.status}·${soon ? "黄" : "绿"}`;
   }
 
@@ -137,32 +140,73 @@ export interface LedgerResult {
   rows: number;
 }
 
+interface SheetSink {
+  add(row: Cell[]): void;
+  end(): void;
+}
+
+interface BookSink {
+  sheet(name: string, cols: readonly { header: string; width: number; numFmt?: string }[]): SheetSink;
+  finish(): Promise<void>;
+}
+
+function xlsxSink(file: string, cfg: Config, now: Date): BookSink {
+  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true, useSharedStrings: false });
+  wb.creator = `${cfg.org}作风整顿办（督办助手）`;
+  wb.created = now;
+  wb.modified = now;
+  const used = new Set<string>();
+  const pageSetup: Partial<ExcelJS.PageSetup> = { paperSize: 9, orientation: "landscape", fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: "1:1" };
+  return {
+    sheet(name, cols) {
+      const ws = wb.addWorksheet(sheetName(name, used), { views: [{ state: "frozen", ySplit: 1 }], pageSetup });
+      ws.columns = cols.map((c, i) => ({ key: `c${i}`, width: c.width, style: c.numFmt ? { numFmt: c.numFmt } : {} }));
+      const head = ws.addRow(cols.map((c) => c.header));
+      head.height = 22;
+      head.eachCell((cell) => (cell.style = HEADER_STYLE));
+      head.commit();
+      return { add: (row) => ws.addRow(row).commit(), end: () => ws.commit() };
+    },
+    finish: () => wb.commit(),
+  };
+}
+
+/** The same rows as plain CSV (UTF-8 with BOM, one block per sheet): the baseline bench/ledger compares with. */
+function csvSink(file: string): BookSink {
+  const out = createWriteStream(file);
+  out.write("\ufeff");
+  const cell = (v: Cell) => {
+    if (v == null) return "";
+    const s = v instanceof Date ? v.toISOString().slice(0, 16).replace("T", " ") : String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  return {
+    sheet(name, cols) {
+      out.write(`# ${name}\n${cols.map((c) => c.header).join(",")}\n`);
+      return { add: (row) => void out.write(row.map(cell).join(",") + "\n"), end: () => {} };
+    },
+    finish: () => new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res()))),
+  };
+}
+
 /**
  * Write the ledger to `file`. `unit` limits it to one unit (the 问题清单 and that unit's sheet).
  * Reads inside the caller's transaction: one consistent snapshot.
  */
-export async function writeLedger(tx: Tx, cfg: Config, org: Org, cal: Calendar, o: { file: string; now: Date; unit?: string }): Promise<LedgerResult> {
+export async function writeLedger(
+  tx: Tx,
+  cfg: Config,
+  org: Org,
+  cal: Calendar,
+  o: { file: string; now: Date; unit?: string; format?: "xlsx" | "csv" },
+): Promise<LedgerResult> {
   mkdirSync(path.dirname(o.file), { recursive: true });
   const today = cal.today(o.now);
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: o.file, useStyles: true, useSharedStrings: false });
-  wb.creator = `${cfg.org}作风整顿办（督办助手）`;
-  wb.created = o.now;
-  wb.modified = o.now;
-  const used = new Set<string>();
-  const pageSetup: Partial<ExcelJS.PageSetup> = { paperSize: 9, orientation: "landscape", fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: "1:1" };
-  const sheet = (name: string, cols: readonly { header: string; width: number; numFmt?: string }[]) => {
-    const ws = wb.addWorksheet(sheetName(name, used), { views: [{ state: "frozen", ySplit: 1 }], pageSetup });
-    ws.columns = cols.map((c, i) => ({ key: `c${i}`, width: c.width, style: c.numFmt ? { numFmt: c.numFmt } : {} }));
-    const head = ws.addRow(cols.map((c) => c.header));
-    head.height = 22;
-    head.eachCell((cell) => (cell.style = HEADER_STYLE));
-    head.commit();
-    return ws;
-  };
+  const book = o.format === "csv" ? csvSink(o.file) : xlsxSink(o.file, cfg, o.now);
 
   // 1. 汇总: the unit ranking
   const figures = rank(await unitFigures(tx, cfg, cal, today)).filter((f) => !o.unit || f.unit === o.unit);
-  const sum = sheet("汇总", [
+  const sum = book.sheet("汇总", [
     { header: "排名", width: 7 },
     { header: "单位", width: 16 },
     { header: "状态", width: 8 },
@@ -172,33 +216,32 @@ export async function writeLedger(tx: Tx, cfg: Config, org: Org, cal: Calendar, 
     { header: "逾期", width: 8 },
     { header: "完成率", width: 9 },
   ]);
-  figures.forEach((f, i) => sum.addRow([i + 1, f.unit, f.light, f.total, f.closed, f.open, f.overdue, f.total ? pct(f.completion) : "—"]).commit());
-  sum.addRow([]).commit();
-  sum.addRow([`${cfg.org}${cfg.campaign.name}问题整改台账，截至${today}，由督办助手根据办理记录生成`]).commit();
-  sum.commit();
+  figures.forEach((f, i) => sum.add([i + 1, f.unit, f.light, f.total, f.closed, f.open, f.overdue, f.total ? pct(f.completion) : "—"]));
+  sum.add([]);
+  sum.add([`${cfg.org}${cfg.campaign.name}问题整改台账，截至${today}，由督办助手根据办理记录生成`]);
+  sum.end();
 
   // 2. 问题清单: every item
   const rows = new LedgerRows(cfg, org, cal, today);
-  const list = sheet("问题清单", LEDGER_COLUMNS);
+  const list = book.sheet("问题清单", LEDGER_COLUMNS);
   let count = 0;
   for await (const r of items(tx, cfg.campaign.name, o.unit)) {
-    list.addRow(rows.row(r)).commit();
+    list.add(rows.row(r));
     count++;
   }
-  list.commit();
+  list.end();
 
   // 3. one sheet per unit (with items), in the config's order
-  const units = o.unit ? [o.unit] : cfg.units.map((u) => u.name);
-  for (const unit of units) {
-    let ws: ExcelJS.Worksheet | null = null;
+  for (const unit of o.unit ? [o.unit] : cfg.units.map((u) => u.name)) {
+    let ws: SheetSink | null = null;
     rows.reset();
     for await (const r of items(tx, cfg.campaign.name, unit)) {
-      ws ??= sheet(unit, LEDGER_COLUMNS);
-      ws.addRow(rows.row(r)).commit();
+      ws ??= book.sheet(unit, LEDGER_COLUMNS);
+      ws.add(rows.row(r));
     }
-    ws?.commit();
+    ws?.end();
   }
-  await wb.commit();
+  await book.finish();
   return { file: o.file, rows: count };
 }
 
