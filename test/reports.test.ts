@@ -169,6 +169,13 @@ describe("the circular's chart", () => {
     expect(readFileSync(CJK_FONT_FILE).subarray(0, 4)).toEqual(Buffer.from([0, 1, 0, 0])); // a TrueType font
   });
 
+  it("escapes text in the SVG (no markup pasted from names)", () => {
+    const svg = chartSvg({ ...data, title: "<script>alert(1)</script>", units: [{ name: "A&B<村>", completion: 1, light: "绿" }] });
+    expect(svg).not.toContain("<script>");
+    expect(svg).toContain("&lt;script&gt;");
+    expect(svg).toContain("A&amp;B&lt;村&gt;");
+  });
+
   it("goes out with the circular, with the ledger", async () => {
     const b = await history();
     await b.at("2026-04-03T11:00:00+08:00"); // 3rd workday of April
