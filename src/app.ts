@@ -104,18 +104,23 @@ export class App {
   }
 }
 
-/** The config is the roster's source of truth; the database mirrors it for queries and reports. */
+/**
+ * The config is the roster's source of truth; the database mirrors it for queries and reports. Only what
+ * changed is written, so a start-up with an unchanged 20,000-member roster costs two reads.
+ */
 async function syncRoster(db: Db, cfg: Config): Promise<void> {
   await db.$transaction(async (tx) => {
-    await tx.unit.deleteMany({ where: { name: { notIn: cfg.units.map((u) => u.name) } } });
-    await tx.member.deleteMany({ where: { id: { notIn: cfg.members.map((m) => m.id) } } });
-    for (const u of cfg.units) {
-      const data = { kind: u.kind, headId: u.head ?? null, leaderId: u.leader ?? null };
-      await tx.unit.upsert({ where: { name: u.name }, create: { name: u.name, ...data }, update: data });
-    }
-    for (const m of cfg.members) {
-      const data = { name: m.name, unitName: m.unit ?? null, roles: m.roles.join(",") };
-      await tx.member.upsert({ where: { id: m.id }, create: { id: m.id, ...data }, update: data });
-    }
+    const units = new Map((await tx.unit.findMany()).map((u) => [u.name, u]));
+    const members = new Map((await tx.member.findMany()).map((m) => [m.id, m]));
+    const wantUnits = cfg.units.map((u) => ({ name: u.name, kind: u.kind, headId: u.head ?? null, leaderId: u.leader ?? null }));
+    const wantMembers = cfg.members.map((m) => ({ id: m.id, name: m.name, unitName: m.unit ?? null, roles: m.roles.join(",") }));
+    const same = (a: object, b: object) => Object.entries(a).every(([k, v]) => (b as Record<string, unknown>)[k] === v);
+    await tx.unit.deleteMany({ where: { name: { in: [...units.keys()].filter((n) => !cfg.units.some((u) => u.name === n)) } } });
+    const memberIds = new Set(cfg.members.map((m) => m.id));
+    await tx.member.deleteMany({ where: { id: { in: [...members.keys()].filter((id) => !memberIds.has(id)) } } });
+    await tx.unit.createMany({ data: wantUnits.filter((u) => !units.has(u.name)) });
+    await tx.member.createMany({ data: wantMembers.filter((m) => !members.has(m.id)) });
+    for (const u of wantUnits) if (units.has(u.name) && !same(u, units.get(u.name)!)) await tx.unit.update({ where: { name: u.name }, data: u });
+    for (const m of wantMembers) if (members.has(m.id) && !same(m, members.get(m.id)!)) await tx.member.update({ where: { id: m.id }, data: m });
   });
 }

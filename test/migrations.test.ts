@@ -26,3 +26,37 @@ describe("migrations (offline, Prisma's own format)", () => {
     raw.close();
   });
 });
+
+describe("the roster mirror", () => {
+  it("follows the config: added, changed and removed members and units", async () => {
+    const { App } = await import("../src/app.ts");
+    const { systemClock } = await import("../src/core/clock.ts");
+    const { silentLogger } = await import("../src/core/log.ts");
+    const { example } = await import("./helpers.ts");
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-roster-"));
+    const open = (cfg: ReturnType<typeof example>) =>
+      App.open({
+        cfg,
+        databaseUrl: "file:" + path.join(dir, "d.db"),
+        clock: systemClock,
+        transport: { limits: { maxBytes: 2000, perTarget: 20, windowMs: 60_000 }, sendText: async () => {}, sendFile: async () => {} },
+        log: silentLogger,
+        selfId: () => "bot",
+        botNames: () => [],
+        evidenceDir: path.join(dir, "evidence"),
+      });
+    const cfg = example();
+    let app = await open(cfg);
+    expect(await app.db.member.count()).toBe(cfg.members.length);
+    await app.close();
+    cfg.members = cfg.members.filter((m) => m.id !== "lisi").map((m) => (m.id === "zhangsan" ? { ...m, name: "张三丰" } : m));
+    cfg.members.push({ id: "newbie", name: "新人", unit: "东村", roles: ["干部"] });
+    cfg.units = cfg.units.map((u) => (u.name === "东村" ? { ...u, leader: "fuzhen_zhou" } : u));
+    app = await open(cfg);
+    expect(await app.db.member.findUnique({ where: { id: "lisi" } })).toBeNull();
+    expect((await app.db.member.findUniqueOrThrow({ where: { id: "zhangsan" } })).name).toBe("张三丰");
+    expect(await app.db.member.findUnique({ where: { id: "newbie" } })).not.toBeNull();
+    expect((await app.db.unit.findUniqueOrThrow({ where: { name: "东村" } })).leaderId).toBe("fuzhen_zhou");
+    await app.close();
+  });
+});

@@ -9,7 +9,3 @@ export class UserError extends Error {
     this.name = "UserError";
   }
 }
-
-export const refuse = (why: string): never => {
-  throw new UserError(why);
-};

@@ -31,7 +31,3 @@ export function refuseTransition(action: Action, state: State): string | null {
   if (action === "销号" || action === "退回") return `该问题当前为「${state}」，尚未提交整改，不能${action}`;
   return `该问题当前为「${state}」，不能${action}`;
 }
-
-export function isOpen(state: string): boolean {
-  return state !== "已销号";
-}

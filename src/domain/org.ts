@@ -69,10 +69,6 @@ export class Org {
     return this.heads.get(unit) ?? [];
   }
 
-  membersOf(unit: string): MemberConfig[] {
-    return this.members.get(unit) ?? [];
-  }
-
   offices(): MemberConfig[] {
     return this.officeList;
   }
