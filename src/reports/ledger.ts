@@ -149,8 +149,12 @@ interface SheetSink {
 
 interface BookSink {
   sheet(name: string, cols: readonly { header: string; width: number; numFmt?: string }[]): SheetSink;
+  /** wait until what was written has mostly left memory for the file */
+  drain(): Promise<void>;
   finish(): Promise<void>;
 }
+
+const tick = () => new Promise<void>((r) => setTimeout(r, 1));
 
 function xlsxSink(file: string, cfg: Config, now: Date): BookSink {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true, useSharedStrings: false });
@@ -159,9 +163,26 @@ function xlsxSink(file: string, cfg: Config, now: Date): BookSink {
   wb.modified = now;
   const used = new Set<string>();
   const pageSetup: Partial<ExcelJS.PageSetup> = { paperSize: 9, orientation: "landscape", fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: "1:1" };
+  let current: ExcelJS.Worksheet | null = null;
+  // exceljs's streaming writer has no backpressure: finished sheets wait, whole, in memory until the zip
+  // gets to them, and the current one piles up in 64 KB buffers. We pause while the zip is behind
+  // (archiver's public "entry" event counts the sheets it has taken; the buffer count is exceljs 4's).
+  let sheetsAdded = 0;
+  let sheetsZipped = 0;
+  (wb as unknown as { zip: NodeJS.EventEmitter }).zip.on("entry", (e: { name?: string }) => {
+    if (e.name?.startsWith("xl/worksheets/sheet")) sheetsZipped++;
+  });
+  const buffered = () => (current as unknown as { stream?: { buffers?: unknown[] } })?.stream?.buffers?.length ?? 0;
   return {
+    async drain() {
+      // the database driver is synchronous: without a macrotask here the zip would never get a turn
+      await tick();
+      for (let i = 0; i < 5000 && (sheetsAdded - sheetsZipped > 1 || buffered() > 16); i++) await tick();
+    },
     sheet(name, cols) {
       const ws = wb.addWorksheet(sheetName(name, used), { views: [{ state: "frozen", ySplit: 1 }], pageSetup });
+      current = ws;
+      sheetsAdded++;
       ws.columns = cols.map((c, i) => ({ key: `c${i}`, width: c.width }));
       const head = ws.addRow(cols.map((c) => c.header));
       head.height = 22;
@@ -187,13 +208,15 @@ function xlsxSink(file: string, cfg: Config, now: Date): BookSink {
 function csvSink(file: string): BookSink {
   const out = createWriteStream(file);
   out.write("\ufeff");
-  // (no backpressure, like the xlsx writer: both buffer what the disk has not taken yet)
   const cell = (v: Cell) => {
     if (v == null) return "";
     const s = v instanceof Date ? v.toISOString().slice(0, 16).replace("T", " ") : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
   return {
+    async drain() {
+      if (out.writableNeedDrain) await new Promise<void>((r) => out.once("drain", () => r()));
+    },
     sheet(name, cols) {
       out.write(`# ${name}\n${cols.map((c) => c.header).join(",")}\n`);
       return { add: (row) => void out.write(row.map(cell).join(",") + "\n"), end: () => {} };
@@ -240,7 +263,7 @@ export async function writeLedger(
   let count = 0;
   for await (const r of items(tx, cfg.campaign.name, o.unit)) {
     list.add(rows.row(r));
-    if (++count % 1000 === 0) await breathe();
+    if (++count % 500 === 0) await book.drain();
   }
   list.end();
 
@@ -252,16 +275,13 @@ export async function writeLedger(
     for await (const r of items(tx, cfg.campaign.name, unit)) {
       ws ??= book.sheet(unit, LEDGER_COLUMNS);
       ws.add(rows.row(r));
-      if (++written % 1000 === 0) await breathe();
+      if (++written % 500 === 0) await book.drain();
     }
     ws?.end();
   }
   await book.finish();
   return { file: o.file, rows: count };
 }
-
-/** Let the zip and file streams catch up: the writers buffer whatever is produced faster than written. */
-const breathe = () => new Promise<void>((r) => setImmediate(r));
 
 /** A file name for an export: 台账-青山镇-东村-20260331-0930.xlsx */
 export function exportName(cfg: Config, cal: Calendar, now: Date, kind: string, unit?: string, ext = "xlsx"): string {
