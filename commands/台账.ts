@@ -3,7 +3,7 @@ import { z } from "zod";
 import { defineCommand } from "../src/core/command.ts";
 import { UserError } from "../src/core/errors.ts";
 import { replyTarget } from "../src/core/context.ts";
-import { exportName, writeLedger } from "../src/reports/ledger.ts";
+import { exportName } from "../src/reports/names.ts";
 
 export default defineCommand({
   name: "台账",
@@ -19,6 +19,7 @@ export default defineCommand({
     const unit = office ? a.unit : (a.unit ?? ctx.sender.unit);
     if (!office && unit !== ctx.sender.unit) throw new UserError(`负责人只能导出本单位（${ctx.sender.unit}）的台账`);
     const file = path.join(ctx.filesDir, exportName(ctx.cfg, ctx.cal, ctx.now, "台账", unit));
+    const { writeLedger } = await import("../src/reports/ledger.ts"); // exceljs, loaded on first use
     const { rows } = await writeLedger(ctx.tx, ctx.cfg, ctx.org, ctx.cal, { file, now: ctx.now, unit });
     await ctx.reply(`${unit ?? ctx.cfg.org}问题整改台账（${rows} 个问题）见下方文件`);
     const { target } = replyTarget(ctx.chat, ctx.sender.id);

@@ -11,8 +11,7 @@ import { pct, rank, unitFigures } from "./stats.ts";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { insertOutgoing, type Outgoing } from "../core/outbox.ts";
-import { chartPng } from "../reports/chart.ts";
-import { exportName, writeLedger } from "../reports/ledger.ts";
+import { exportName } from "../reports/names.ts";
 import type { Job } from "./types.ts";
 
 const NAMED = 20;
@@ -116,6 +115,8 @@ export async function publishCircular(tx: Tx, cfg: Config, org: Org, cal: Calend
   const chart = path.join(filesDir, exportName(cfg, cal, now, `通报图表-${month}`, undefined, "png"));
   mkdirSync(filesDir, { recursive: true });
   const figures = rank(await unitFigures(tx, cfg, cal, today));
+  // echarts, resvg and exceljs are loaded on first use: a bot that only reminds never pays for them
+  const [{ chartPng }, { writeLedger }] = await Promise.all([import("../reports/chart.ts"), import("../reports/ledger.ts")]);
   writeFileSync(
     chart,
     chartPng({

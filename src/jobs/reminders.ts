@@ -17,7 +17,7 @@ interface Entry {
   date?: Ymd;
 }
 
-type Section = "unit" | "leader" | "office" | "extension";
+type Section = "unit" | "extension";
 
 const SHOWN = 20;
 
@@ -33,6 +33,8 @@ export const remindersJob: Job = {
   },
 };
 
+const sorted = (es: Entry[]) => [...es].sort((a, b) => b.overdue - a.overdue || a.dueIn - b.dueIn || a.item.no - b.item.no);
+
 export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
   const { cfg, cal, org, tx } = j;
   const r = cfg.reminders;
@@ -42,7 +44,21 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
 
   // person → section → entries; unit-level entries also kept per unit for group delivery
   const perPerson = new Map<string, Map<Section, Set<Entry>>>();
+  // escalations can name tens of thousands of items for one person: keep the worst few and a count
+  const escalated = new Map<string, { total: number; worst: Entry[] }>();
+  const escalate = (who: string | null | undefined, s: "leader" | "office", e: Entry) => {
+    if (!who) return;
+    const key = `${s}|${who}`;
+    let x = escalated.get(key);
+    if (!x) escalated.set(key, (x = { total: 0, worst: [] }));
+    x.total++;
+    x.worst.push(e);
+    if (x.worst.length > 4 * SHOWN) x.worst = sorted(x.worst).slice(0, SHOWN);
+    if (!perPerson.has(who)) perPerson.set(who, new Map());
+  };
   const perUnit = new Map<string, Entry[]>();
+  const rooms = await tx.room.findMany({ where: { unitName: { not: null } }, orderBy: { id: "asc" } });
+  const roomUnits = new Set(rooms.map((x) => x.unitName!));
   const add = (who: string | null | undefined, s: Section, e: Entry) => {
     if (!who) return;
     let m = perPerson.get(who);
@@ -56,14 +72,14 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
     const it = e.item;
     const concerned = it.assigneeId ? [it.assigneeId] : [];
     if (e.overdue > 0 || !it.assigneeId) if (it.unitName) concerned.push(...org.headsOf(it.unitName));
-    if (it.unitName) {
+    if (it.unitName && roomUnits.has(it.unitName)) {
       const list = perUnit.get(it.unitName);
       if (list) list.push(e);
       else perUnit.set(it.unitName, [e]);
     }
     for (const p of new Set(concerned)) add(p, "unit", e);
-    if (e.overdue >= r.escalateLeaderAfter && it.unitName) add(org.units.get(it.unitName)?.leader, "leader", e);
-    if (e.overdue >= r.escalateOfficeAfter) for (const m of org.offices()) add(m.id, "office", e);
+    if (e.overdue >= r.escalateLeaderAfter && it.unitName) escalate(org.units.get(it.unitName)?.leader, "leader", e);
+    if (e.overdue >= r.escalateOfficeAfter) for (const m of org.offices()) escalate(m.id, "office", e);
   };
 
   for await (const it of openItemsWithDeadline(tx, cfg.campaign.name, horizon)) {
@@ -103,18 +119,18 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
     if (it.assigneeId) bits.push(org.name(it.assigneeId));
     return `#${it.no}${withUnit && it.unitName ? `【${it.unitName}】` : ""}${clip(it.title, 30)}（${bits.join("，")}）`;
   };
-  const sorted = (es: Entry[]) => [...es].sort((a, b) => b.overdue - a.overdue || a.dueIn - b.dueIn || a.item.no - b.item.no);
+
   // a phone screen, not a ledger: at most SHOWN lines per list, the rest counted
-  const block = (title: string, es: Entry[], withUnit: boolean) => {
+  const block = (title: string, es: Entry[], withUnit: boolean, overdueTotal?: number) => {
     const overdue = sorted(es.filter((e) => e.overdue > 0));
     const soon = sorted(es.filter((e) => e.overdue === 0));
     const rows: string[] = [title];
-    const list = (head: string, xs: Entry[]) => {
+    const list = (head: string, xs: Entry[], total = xs.length) => {
       if (!xs.length) return;
       rows.push(head, ...xs.slice(0, SHOWN).map((e) => line(e, withUnit)));
-      if (xs.length > SHOWN) rows.push(`……另有 ${xs.length - SHOWN} 个，发送 /逾期 或 /我的 查看`);
+      if (total > SHOWN) rows.push(`……另有 ${total - SHOWN} 个，发送 /逾期 或 /我的 查看`);
     };
-    list("逾期未销号：", overdue);
+    list("逾期未销号：", overdue, overdueTotal);
     list("即将到期：", soon);
     return rows;
   };
@@ -122,7 +138,6 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
   const out: Outgoing[] = [];
   const key = (t: string, id: string) => `reminder:${t}:${id}:${day}`;
   // unit groups: one message per group listing the unit's items, @-mentioning only the people concerned
-  const rooms = await tx.room.findMany({ where: { unitName: { not: null } }, orderBy: { id: "asc" } });
   const viaRoom = new Set<string>();
   for (const [unit, es] of [...perUnit].sort(([a], [b]) => a.localeCompare(b))) {
     const unitRooms = rooms.filter((x) => x.unitName === unit);
@@ -141,10 +156,10 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
     const parts: string[] = [];
     const unitEntries = [...(sections.get("unit") ?? [])].filter((e) => !e.item.unitName || !viaRoom.has(e.item.unitName));
     if (unitEntries.length) parts.push(block(`【督办提醒】你有 ${unitEntries.length} 个问题需要关注：`, unitEntries, true).join("\n") + `\n完成后发送 /整改 #编号 整改情况。`);
-    const leader = [...(sections.get("leader") ?? [])];
-    if (leader.length) parts.push(block(`【分管领导督办】你分管的单位有 ${leader.length} 个问题逾期超过 ${r.escalateLeaderAfter} 个工作日，请督促整改：`, leader, true).join("\n"));
-    const office = [...(sections.get("office") ?? [])];
-    if (office.length) parts.push(block(`【督查问效】以下 ${office.length} 个问题逾期超过 ${r.escalateOfficeAfter} 个工作日，经多次督办仍未落实：`, office, true).join("\n"));
+    const leader = escalated.get(`leader|${who}`);
+    if (leader) parts.push(block(`【分管领导督办】你分管的单位有 ${leader.total} 个问题逾期超过 ${r.escalateLeaderAfter} 个工作日，请督促整改：`, leader.worst, true, leader.total).join("\n"));
+    const office = escalated.get(`office|${who}`);
+    if (office) parts.push(block(`【督查问效】以下 ${office.total} 个问题逾期超过 ${r.escalateOfficeAfter} 个工作日，经多次督办仍未落实：`, office.worst, true, office.total).join("\n"));
     const ext = [...(sections.get("extension") ?? [])];
     if (ext.length)
       parts.push(
