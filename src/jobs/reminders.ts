@@ -17,7 +17,32 @@ interface Entry {
   date?: Ymd;
 }
 
-type Section = "unit" | "extension";
+type Section = "unit" | "leader" | "office" | "extension";
+
+/** The worst SHOWN overdue and the soonest SHOWN due entries of a list, and how many there are in all. */
+class Capped {
+  overdue: Entry[] = [];
+  soon: Entry[] = [];
+  overdueTotal = 0;
+  soonTotal = 0;
+  add(e: Entry): void {
+    if (e.overdue > 0) {
+      this.overdueTotal++;
+      this.overdue.push(e);
+      if (this.overdue.length > 4 * SHOWN) this.overdue = sorted(this.overdue).slice(0, SHOWN);
+    } else {
+      this.soonTotal++;
+      this.soon.push(e);
+      if (this.soon.length > 4 * SHOWN) this.soon = sorted(this.soon).slice(0, SHOWN);
+    }
+  }
+  get total(): number {
+    return this.overdueTotal + this.soonTotal;
+  }
+  shown(): Entry[] {
+    return [...sorted(this.overdue).slice(0, SHOWN), ...sorted(this.soon).slice(0, SHOWN)];
+  }
+}
 
 const SHOWN = 20;
 
@@ -42,30 +67,21 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
   const horizon = cal.addWorkdays(day, maxBefore + 1);
   const before = new Set(r.beforeWorkdays);
 
-  // person → section → entries; unit-level entries also kept per unit for group delivery
-  const perPerson = new Map<string, Map<Section, Set<Entry>>>();
-  // escalations can name tens of thousands of items for one person: keep the worst few and a count
-  const escalated = new Map<string, { total: number; worst: Entry[] }>();
-  const escalate = (who: string | null | undefined, s: "leader" | "office", e: Entry) => {
-    if (!who) return;
-    const key = `${s}|${who}`;
-    let x = escalated.get(key);
-    if (!x) escalated.set(key, (x = { total: 0, worst: [] }));
-    x.total++;
-    x.worst.push(e);
-    if (x.worst.length > 4 * SHOWN) x.worst = sorted(x.worst).slice(0, SHOWN);
-    if (!perPerson.has(who)) perPerson.set(who, new Map());
+  // What each person (and each unit group) is told. A list shows at most SHOWN lines, so only the worst
+  // few are kept, with counts: one person may be concerned by tens of thousands of items.
+  const perPerson = new Map<string, Map<Section, Capped>>();
+  const section = (who: string, s: Section) => {
+    let m = perPerson.get(who);
+    if (!m) perPerson.set(who, (m = new Map()));
+    let c = m.get(s);
+    if (!c) m.set(s, (c = new Capped()));
+    return c;
   };
-  const perUnit = new Map<string, Entry[]>();
+  const perUnit = new Map<string, Capped>();
   const rooms = await tx.room.findMany({ where: { unitName: { not: null } }, orderBy: { id: "asc" } });
   const roomUnits = new Set(rooms.map((x) => x.unitName!));
   const add = (who: string | null | undefined, s: Section, e: Entry) => {
-    if (!who) return;
-    let m = perPerson.get(who);
-    if (!m) perPerson.set(who, (m = new Map()));
-    let set = m.get(s);
-    if (!set) m.set(s, (set = new Set()));
-    set.add(e);
+    if (who) section(who, s).add(e);
   };
 
   const consider = (e: Entry) => {
@@ -73,13 +89,13 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
     const concerned = it.assigneeId ? [it.assigneeId] : [];
     if (e.overdue > 0 || !it.assigneeId) if (it.unitName) concerned.push(...org.headsOf(it.unitName));
     if (it.unitName && roomUnits.has(it.unitName)) {
-      const list = perUnit.get(it.unitName);
-      if (list) list.push(e);
-      else perUnit.set(it.unitName, [e]);
-    }
-    for (const p of new Set(concerned)) add(p, "unit", e);
-    if (e.overdue >= r.escalateLeaderAfter && it.unitName) escalate(org.units.get(it.unitName)?.leader, "leader", e);
-    if (e.overdue >= r.escalateOfficeAfter) for (const m of org.offices()) escalate(m.id, "office", e);
+      // the unit's group hears of it (and @-mentions the people concerned), not each person privately
+      let c = perUnit.get(it.unitName);
+      if (!c) perUnit.set(it.unitName, (c = new Capped()));
+      c.add(e);
+    } else for (const p of new Set(concerned)) add(p, "unit", e);
+    if (e.overdue >= r.escalateLeaderAfter && it.unitName) add(org.units.get(it.unitName)?.leader, "leader", e);
+    if (e.overdue >= r.escalateOfficeAfter) for (const m of org.offices()) add(m.id, "office", e);
   };
 
   for await (const it of openItemsWithDeadline(tx, cfg.campaign.name, horizon)) {
@@ -121,49 +137,48 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
   };
 
   // a phone screen, not a ledger: at most SHOWN lines per list, the rest counted
-  const block = (title: string, es: Entry[], withUnit: boolean, overdueTotal?: number) => {
-    const overdue = sorted(es.filter((e) => e.overdue > 0));
-    const soon = sorted(es.filter((e) => e.overdue === 0));
+  const block = (title: string, c: Capped, withUnit: boolean) => {
     const rows: string[] = [title];
-    const list = (head: string, xs: Entry[], total = xs.length) => {
+    const list = (head: string, xs: Entry[], total: number) => {
       if (!xs.length) return;
-      rows.push(head, ...xs.slice(0, SHOWN).map((e) => line(e, withUnit)));
+      rows.push(head, ...sorted(xs).slice(0, SHOWN).map((e) => line(e, withUnit)));
       if (total > SHOWN) rows.push(`……另有 ${total - SHOWN} 个，发送 /逾期 或 /我的 查看`);
     };
-    list("逾期未销号：", overdue, overdueTotal);
-    list("即将到期：", soon);
+    list("逾期未销号：", c.overdue, c.overdueTotal);
+    list("即将到期：", c.soon, c.soonTotal);
     return rows;
   };
 
   const out: Outgoing[] = [];
   const key = (t: string, id: string) => `reminder:${t}:${id}:${day}`;
   // unit groups: one message per group listing the unit's items, @-mentioning only the people concerned
-  const viaRoom = new Set<string>();
-  for (const [unit, es] of [...perUnit].sort(([a], [b]) => a.localeCompare(b))) {
-    const unitRooms = rooms.filter((x) => x.unitName === unit);
-    if (!unitRooms.length) continue;
-    viaRoom.add(unit);
+  for (const [unit, c] of [...perUnit].sort(([a], [b]) => a.localeCompare(b))) {
     const mentions = new Set<string>();
-    for (const e of es) {
+    for (const e of c.shown()) {
       if (e.item.assigneeId) mentions.add(e.item.assigneeId);
       if (e.overdue > 0 || !e.item.assigneeId) org.headsOf(unit).forEach((h) => mentions.add(h));
     }
-    const text = [...block(`【督办提醒】${unit} ${fmtDate(day, day)}`, es, false), `请抓紧整改，完成后发送 /整改 #编号 整改情况，并附照片。`].join("\n");
-    for (const room of unitRooms) out.push({ target: { kind: "room", id: room.id }, text, mentions: [...mentions].sort(), dispatchKey: key("room", room.id) });
+    const text = [...block(`【督办提醒】${unit} ${fmtDate(day, day)}`, c, false), `请抓紧整改，完成后发送 /整改 #编号 整改情况，并附照片。`].join("\n");
+    for (const room of rooms.filter((x) => x.unitName === unit))
+      out.push({ target: { kind: "room", id: room.id }, text, mentions: [...mentions].sort(), dispatchKey: key("room", room.id) });
   }
   // everyone else: one private message per person, with all of their sections
   for (const [who, sections] of [...perPerson].sort(([a], [b]) => a.localeCompare(b))) {
     const parts: string[] = [];
-    const unitEntries = [...(sections.get("unit") ?? [])].filter((e) => !e.item.unitName || !viaRoom.has(e.item.unitName));
-    if (unitEntries.length) parts.push(block(`【督办提醒】你有 ${unitEntries.length} 个问题需要关注：`, unitEntries, true).join("\n") + `\n完成后发送 /整改 #编号 整改情况。`);
-    const leader = escalated.get(`leader|${who}`);
-    if (leader) parts.push(block(`【分管领导督办】你分管的单位有 ${leader.total} 个问题逾期超过 ${r.escalateLeaderAfter} 个工作日，请督促整改：`, leader.worst, true, leader.total).join("\n"));
-    const office = escalated.get(`office|${who}`);
-    if (office) parts.push(block(`【督查问效】以下 ${office.total} 个问题逾期超过 ${r.escalateOfficeAfter} 个工作日，经多次督办仍未落实：`, office.worst, true, office.total).join("\n"));
-    const ext = [...(sections.get("extension") ?? [])];
-    if (ext.length)
+    const mine = sections.get("unit");
+    if (mine) parts.push(block(`【督办提醒】你有 ${mine.total} 个问题需要关注：`, mine, true).join("\n") + `\n完成后发送 /整改 #编号 整改情况。`);
+    const leader = sections.get("leader");
+    if (leader) parts.push(block(`【分管领导督办】你分管的单位有 ${leader.total} 个问题逾期超过 ${r.escalateLeaderAfter} 个工作日，请督促整改：`, leader, true).join("\n"));
+    const office = sections.get("office");
+    if (office) parts.push(block(`【督查问效】以下 ${office.total} 个问题逾期超过 ${r.escalateOfficeAfter} 个工作日，经多次督办仍未落实：`, office, true).join("\n"));
+    const ext = sections.get("extension");
+    if (ext)
       parts.push(
-        [`【延期待批】以下 ${ext.length} 个延期申请已超过 1 个工作日未答复：`, ...ext.slice(0, SHOWN).map((e) => `#${e.item.no}【${e.item.unitName ?? ""}】${clip(e.item.title, 30)}（申请延至${fmtDate(e.date!, day)}）`), `同意：/同意延期 #编号　拒绝：/拒绝延期 #编号 原因`].join("\n"),
+        [
+          `【延期待批】以下 ${ext.total} 个延期申请已超过 1 个工作日未答复：`,
+          ...ext.shown().map((e) => `#${e.item.no}【${e.item.unitName ?? ""}】${clip(e.item.title, 30)}（申请延至${fmtDate(e.date!, day)}）`),
+          `同意：/同意延期 #编号　拒绝：/拒绝延期 #编号 原因`,
+        ].join("\n"),
       );
     if (parts.length) out.push({ target: { kind: "contact", id: who }, text: parts.join("\n\n"), dispatchKey: key("contact", who) });
   }

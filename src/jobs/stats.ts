@@ -26,7 +26,7 @@ export interface OpenItem {
   status: string;
 }
 
-const PAGE = 2_000;
+const PAGE = 500;
 
 /**
  * Open items with a deadline up to `upto`, in the fields the jobs need, a page at a time (there may be
