@@ -68,6 +68,18 @@ describe("reminders on the real calendar", () => {
     await b.close();
   });
 
+  it("a long list is cut at 20 lines with a count of the rest, worst first", async () => {
+    const b = await bot({ start: "2026-03-02T08:00:00+08:00" });
+    for (let i = 1; i <= 25; i++) await b.say("ban1", `/上报 问题${i} @镇财政所 @钟会计 截止:3月${i <= 5 ? 3 : 4}日`);
+    await b.at("2026-03-06T09:30:00+08:00");
+    const msg = b.out.find((o) => isReminder(o) && o.to === "kuaiji" && day(o) === "2026-03-06")!.text!.split("\n");
+    expect(msg[0]).toBe("【督办提醒】你有 25 个问题需要关注：");
+    expect(msg.filter((l) => l.startsWith("#")).length).toBe(20);
+    expect(msg[2]).toMatch(/^#1【镇财政所】问题1（逾期3个工作日/); // the five due 03-03 come first
+    expect(msg).toContain("……另有 5 个，发送 /逾期 或 /我的 查看");
+    await b.close();
+  });
+
   it("milestones of 长期整改 and extension requests waiting more than a workday", async () => {
     const b = await bot({ start: "2026-03-02T08:00:00+08:00" });
     await b.say("ban1", "/上报 低保评议不公开 @西村 @陈七 截止:6月30日");
