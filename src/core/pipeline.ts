@@ -16,7 +16,7 @@ import { makeCtx, replyTarget, type Chat } from "./context.ts";
 import { UserError } from "./errors.ts";
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./log.ts";
-import { enqueue, OutboxBatch } from "./outbox.ts";
+import { insertOutgoing, OutboxBatch } from "./outbox.ts";
 import { parseCommand } from "./parse.ts";
 import type { Registry } from "./registry.ts";
 import { utf8Bytes } from "./text.ts";
@@ -159,7 +159,7 @@ export class Pipeline {
       await this.d.db.$transaction(async (tx) => {
         await this.claim(tx, this.key(msg), now);
         const { target, mentions } = replyTarget(msg.chat, sender.id);
-        await enqueue(tx, { target, text, mentions }, now);
+        await insertOutgoing(tx, [{ target, text, mentions }], now);
       });
     } catch (e) {
       if (e instanceof Duplicate) return "duplicate";
@@ -190,7 +190,7 @@ export class Pipeline {
         await items.event(ev.item, msg.senderId, "佐证", path.basename(saved));
         await tx.evidence.create({ data: { itemId: ev.itemId, eventId: ev.id, path: saved, fromId: msg.senderId, at: now } });
         const { target, mentions } = replyTarget(msg.chat, msg.senderId);
-        await enqueue(tx, { target, text: `已收到 #${ev.item.no} 的整改佐证照片（第 ${count + 1} 张）`, mentions }, now);
+        await insertOutgoing(tx, [{ target, text: `已收到 #${ev.item.no} 的整改佐证照片（第 ${count + 1} 张）`, mentions }], now);
         return "handled" as const;
       });
       return outcome;
