@@ -147,6 +147,44 @@ describe("the anonymous reporter's identity", () => {
     expect(readFileSync(file).includes(Buffer.from("已匿名登记"))).toBe(false);
     await b.close();
   });
+
+  it("leaves no row behind even when the private reply fails or may have been delivered", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-anon-"));
+    const { DefiniteSendFailure } = await import("../src/core/sender.ts");
+    let fail: "unknown" | "definite" = "unknown";
+    const app = await App.open({
+      cfg: example(),
+      databaseUrl: "file:" + path.join(dir, "d.db"),
+      clock: systemClock,
+      transport: {
+        limits: { maxBytes: 2000, perTarget: 100, windowMs: 60_000 },
+        async sendText(t) {
+          if (t.id === "xiaomei") throw fail === "definite" ? new DefiniteSendFailure("no such contact") : new Error("socket hang up");
+        },
+        async sendFile() {},
+      },
+      log: createLogger("silent"),
+      selfId: () => "bot",
+      botNames: () => [],
+      evidenceDir: dir,
+    });
+    const msg = (id: string) => ({ id, chat: { kind: "private" as const }, senderId: "xiaomei", senderName: "小梅", text: "/匿名上报 村主任优亲厚友", mentioned: [] });
+    await app.handle(msg("a")); // unknown failure: may have been delivered
+    expect(await app.db.outbox.count({ where: { targetId: "xiaomei" } })).toBe(0);
+    fail = "definite";
+    await app.handle(msg("b"));
+    for (let i = 0; i < 6; i++) {
+      await app.db.outbox.updateMany({ where: { status: "pending" }, data: { notBefore: new Date(0) } });
+      await app.tick();
+    }
+    expect(await app.db.outbox.count({ where: { targetId: "xiaomei" } })).toBe(0);
+    // a crash while sending it: restart removes the row instead of keeping it as "uncertain"
+    await app.db.outbox.create({ data: { targetKind: "contact", targetId: "xiaomei", text: "已匿名登记 #3", ephemeral: true, status: "sending", notBefore: new Date(0), createdAt: new Date() } });
+    await app.close();
+    const again = await App.open({ cfg: example(), databaseUrl: "file:" + path.join(dir, "d.db"), clock: systemClock, transport: { limits: { maxBytes: 2000, perTarget: 100, windowMs: 60_000 }, sendText: async () => {}, sendFile: async () => {} }, log: createLogger("silent"), selfId: () => "bot", botNames: () => [], evidenceDir: dir });
+    expect(await again.db.outbox.count({ where: { targetId: "xiaomei" } })).toBe(0);
+    await again.close();
+  });
 });
 
 describe("separation of duties", () => {

@@ -41,6 +41,8 @@ export class Sender {
 
   /** Rows left "sending" by a crash may have been delivered: never resend them. */
   async recover(): Promise<void> {
+    // an anonymous reply that may have gone out must not stay behind either (reporter + item in one row)
+    await this.db.outbox.deleteMany({ where: { status: "sending", ephemeral: true } });
     const n = await this.db.outbox.updateMany({ where: { status: "sending" }, data: { status: "uncertain" } });
     if (n.count) this.log.warn("outbox.uncertain", { count: n.count });
   }
@@ -119,6 +121,13 @@ export class Sender {
           const definite = e instanceof DefiniteSendFailure;
           const attempts = row.attempts + 1;
           const retry = definite && attempts < MAX_ATTEMPTS;
+          if (row.ephemeral && !retry) {
+            // given up, or perhaps delivered: either way the anonymous reply row is not kept
+            await this.db.outbox.delete({ where: { id: row.id } });
+            this.log.warn("outbox.send_failed", { id: row.id, definite, retry, ephemeral: true });
+            blocked.add(key);
+            continue;
+          }
           await this.db.outbox.update({
             where: { id: row.id },
             data: {
