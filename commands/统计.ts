@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command.ts";
+import { unitFigures } from "../src/jobs/stats.ts";
 
 const PERIODS = ["本月", "本周", "全部"] as const;
 
@@ -19,20 +20,8 @@ export default defineCommand({
     let since: Date | undefined;
     if (a.period === "本月") since = ctx.cal.instant(ctx.today.slice(0, 8) + "01");
     if (a.period === "本周") since = ctx.cal.instant(ctx.cal.addDays(ctx.today, 1 - ctx.cal.weekday(ctx.today)));
-    const items = await ctx.tx.item.findMany({
-      where: { campaign: ctx.cfg.campaign.name, ...(since ? { createdAt: { gte: since } } : {}), ...(a.unit ? { unitName: a.unit } : {}) },
-      select: { unitName: true, status: true, deadline: true },
-    });
-    const rows = new Map<string, { total: number; closed: number; waiting: number; overdue: number }>();
-    const units = a.unit ? [a.unit] : [...ctx.cfg.units.map((u) => u.name), "未交办"];
-    for (const u of units) rows.set(u, { total: 0, closed: 0, waiting: 0, overdue: 0 });
-    for (const i of items) {
-      const r = rows.get(i.unitName ?? "未交办")!;
-      r.total++;
-      if (i.status === "已销号") r.closed++;
-      if (i.status === "待验收") r.waiting++;
-      if (ctx.items.isOverdue(i)) r.overdue++;
-    }
+    const figures = await unitFigures(ctx.tx, ctx.cfg, ctx.cal, ctx.today, { since, unassigned: !a.unit });
+    const rows = new Map(figures.filter((f) => !a.unit || f.unit === a.unit).map((f) => [f.unit, f]));
     const pct = (c: number, t: number) => (t ? `${Math.round((c / t) * 100)}%` : "—");
     const all = [...rows.values()].reduce((s, r) => ({ total: s.total + r.total, closed: s.closed + r.closed, waiting: s.waiting + r.waiting, overdue: s.overdue + r.overdue }), { total: 0, closed: 0, waiting: 0, overdue: 0 });
     const title = `${a.unit ?? ctx.cfg.org}${a.period === "全部" ? "整顿以来" : a.period}问题统计`;

@@ -9,6 +9,8 @@ export interface UnitFigures {
   unit: string;
   total: number;
   closed: number;
+  /** submitted, waiting for verification */
+  waiting: number;
   open: number;
   overdue: number;
   dueSoon: number;
@@ -52,25 +54,32 @@ export async function* openItemsWithDeadline(tx: Tx, campaign: string, upto: Ymd
   }
 }
 
-export async function unitFigures(tx: Tx, cfg: Config, cal: Calendar, today: Ymd): Promise<UnitFigures[]> {
-  const campaign = cfg.campaign.name;
+/**
+ * Figures per configured unit (plus "未交办" for items without a unit when `unassigned` is asked for),
+ * counted in the database. `since` limits them to items reported from then on (/统计 本月, 本周).
+ */
+export async function unitFigures(tx: Tx, cfg: Config, cal: Calendar, today: Ymd, opts: { since?: Date; unassigned?: boolean } = {}): Promise<UnitFigures[]> {
+  const base = { campaign: cfg.campaign.name, ...(opts.since ? { createdAt: { gte: opts.since } } : {}) };
   const soon = cal.addWorkdays(today, cfg.status.yellowDueWithinWorkdays);
-  const [totals, closed, overdue, dueSoon] = await Promise.all([
-    tx.item.groupBy({ by: ["unitName"], where: { campaign }, _count: { _all: true } }),
-    tx.item.groupBy({ by: ["unitName"], where: { campaign, status: "已销号" }, _count: { _all: true } }),
-    tx.item.groupBy({ by: ["unitName"], where: { campaign, status: { not: "已销号" }, deadline: { lt: today } }, _count: { _all: true } }),
-    tx.item.groupBy({ by: ["unitName"], where: { campaign, status: { not: "已销号" }, deadline: { gte: today, lte: soon } }, _count: { _all: true } }),
+  const [totals, closed, waiting, overdue, dueSoon] = await Promise.all([
+    tx.item.groupBy({ by: ["unitName"], where: base, _count: { _all: true } }),
+    tx.item.groupBy({ by: ["unitName"], where: { ...base, status: "已销号" }, _count: { _all: true } }),
+    tx.item.groupBy({ by: ["unitName"], where: { ...base, status: "待验收" }, _count: { _all: true } }),
+    tx.item.groupBy({ by: ["unitName"], where: { ...base, status: { not: "已销号" }, deadline: { lt: today } }, _count: { _all: true } }),
+    tx.item.groupBy({ by: ["unitName"], where: { ...base, status: { not: "已销号" }, deadline: { gte: today, lte: soon } }, _count: { _all: true } }),
   ]);
   const m = (rows: { unitName: string | null; _count: { _all: number } }[]) => new Map(rows.map((r) => [r.unitName, r._count._all]));
-  const [t, c, o, d] = [m(totals), m(closed), m(overdue), m(dueSoon)];
-  return cfg.units.map((u) => {
-    const total = t.get(u.name) ?? 0;
-    const cl = c.get(u.name) ?? 0;
-    const od = o.get(u.name) ?? 0;
-    const ds = d.get(u.name) ?? 0;
+  const [t, c, w, o, d] = [m(totals), m(closed), m(waiting), m(overdue), m(dueSoon)];
+  const names: (string | null)[] = cfg.units.map((u) => u.name);
+  if (opts.unassigned) names.push(null);
+  return names.map((name) => {
+    const total = t.get(name) ?? 0;
+    const cl = c.get(name) ?? 0;
+    const od = o.get(name) ?? 0;
+    const ds = d.get(name) ?? 0;
     const completion = total ? cl / total : 1;
     const light: Light = od > 0 ? "红" : ds > 0 || completion < cfg.status.greenCompletion ? "黄" : "绿";
-    return { unit: u.name, total, closed: cl, open: total - cl, overdue: od, dueSoon: ds, completion, light };
+    return { unit: name ?? "未交办", total, closed: cl, waiting: w.get(name) ?? 0, open: total - cl, overdue: od, dueSoon: ds, completion, light };
   });
 }
 
