@@ -1,5 +1,6 @@
 // Issue: the ledger (.xlsx), the work-summary figures, the chart in the circular.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import ExcelJS from "exceljs";
@@ -7,6 +8,7 @@ import { Resvg } from "@resvg/resvg-js";
 import { describe, expect, it } from "vitest";
 import { CJK_FONT_FAMILY, CJK_FONT_FILE, chartPng, chartSvg } from "../src/reports/chart.ts";
 import { LEDGER_COLUMNS, safeText } from "../src/reports/ledger.ts";
+import { rowWriter } from "../src/reports/xlsx-rows.ts";
 import { bot } from "./helpers.ts";
 
 const G = "东村工作群";
@@ -196,4 +198,54 @@ describe("safeText", () => {
     ["\t=cmd", "'\t=cmd"],
     ["正常文字 =1", "正常文字 =1"],
   ])("%j → %j", (a, want) => expect(safeText(a)).toBe(want));
+});
+
+describe("ledger rows written as XML", () => {
+  // rowWriter bypasses exceljs' Row/Cell objects for speed; its rows must be the bytes exceljs writes
+  const COLS = [{ numFmt: "0" }, {}, {}, { numFmt: "yyyy-mm-dd" }, {}, { numFmt: "yyyy-mm-dd hh:mm" }];
+  const ROWS: (string | number | Date | null | undefined)[][] = [
+    [1, "#1", "东村村委会", new Date("2026-03-05T00:00:00Z"), "逾期4个工作日·红", null],
+    [2, "'=HYPERLINK(\"x\")", 'a & b < c > d " \' e', null, "控制\u0001字符\u007f", new Date("2026-03-05T09:30:00Z")],
+    [],
+    [null, null, null],
+    [3, undefined, "跳过", undefined, -1.5, new Date("1999-12-31T23:59:00Z")],
+    ["只有一个"],
+    [4, "行", "多出的列", null, "x", null, "第七列", 7],
+  ];
+
+  async function book(file: string, fast: boolean) {
+    const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true, useSharedStrings: false, zip: { store: true } });
+    for (const name of ["甲", "乙"]) {
+      const ws = wb.addWorksheet(name, { views: [{ state: "frozen", ySplit: 1 }] });
+      ws.columns = COLS.map((_, i) => ({ key: `c${i}`, width: 10 + i }));
+      const head = ws.addRow(COLS.map((_, i) => `列${i}`));
+      head.height = 22;
+      head.eachCell((c) => (c.style = { font: { bold: true } }));
+      head.commit();
+      const styles = COLS.map((c) => ({ ...c }));
+      const extra = {};
+      const add = fast
+        ? rowWriter(ws, styles)
+        : (values: (string | number | Date | null | undefined)[]) => {
+            const row = ws.addRow(values);
+            row.eachCell({ includeEmpty: true }, (cell, i) => (cell.style = styles[i - 1] ?? extra));
+            row.commit();
+          };
+      for (const r of ROWS) add(r);
+      ws.commit();
+    }
+    await wb.commit();
+    // stored (uncompressed) entries: the XML parts are in the file as they are
+    const text = readFileSync(file).toString("utf8");
+    return [...text.matchAll(/<worksheet[\s\S]*?<\/worksheet>|<styleSheet[\s\S]*?<\/styleSheet>/g)].map((m) => m[0]);
+  }
+
+  it("are byte for byte the rows exceljs writes, with the same styles", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "duban-rows-"));
+    const slow = await book(path.join(dir, "slow.xlsx"), false);
+    const fast = await book(path.join(dir, "fast.xlsx"), true);
+    expect(slow.length).toBe(3);
+    expect(fast).toEqual(slow);
+    expect(fast[0]).toContain('t="str"><v>a &amp; b &lt; c &gt; d &quot; &apos; e</v>');
+  });
 });

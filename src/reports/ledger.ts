@@ -10,6 +10,7 @@ import type { Tx } from "../db/client.ts";
 import type { Calendar, Ymd } from "../domain/calendar.ts";
 import type { Org } from "../domain/org.ts";
 import { pct, rank, unitFigures } from "../jobs/stats.ts";
+import { rowWriter } from "./xlsx-rows.ts";
 
 export const LEDGER_COLUMNS = [
   { header: "序号", width: 7 },
@@ -128,8 +129,6 @@ function sheetName(name: string, used: Set<string>): string {
   return n;
 }
 
-const EMPTY = {};
-
 const HEADER_STYLE: Partial<ExcelJS.Style> = {
   font: { bold: true },
   fill: { type: "pattern", pattern: "solid", fgColor: { argb: "FFDCE6F1" } },
@@ -192,14 +191,7 @@ function xlsxSink(file: string, cfg: Config, now: Date): BookSink {
       // one style object per column, shared by every cell: exceljs caches a style by object identity,
       // so 200k rows cost one style lookup per column instead of one per cell
       const styles = cols.map((c) => (c.numFmt ? { numFmt: c.numFmt } : {}));
-      return {
-        add: (values) => {
-          const row = ws.addRow(values);
-          row.eachCell({ includeEmpty: true }, (cell, i) => (cell.style = styles[i - 1] ?? EMPTY));
-          row.commit();
-        },
-        end: () => ws.commit(),
-      };
+      return { add: rowWriter(ws, styles), end: () => ws.commit() };
     },
     finish: () => wb.commit(),
   };
