@@ -244,6 +244,43 @@ describe("sending respects each transport's limits", () => {
     await b.close();
   });
 
+  it("every delivered message is recorded sent once; the one that failed unknowingly stays uncertain", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-send-"));
+    const sent: string[] = [];
+    let failAt = 3;
+    const app = await App.open({
+      cfg: example(),
+      databaseUrl: "file:" + path.join(dir, "d.db"),
+      clock: systemClock,
+      transport: {
+        limits: { maxBytes: 2000, perTarget: 100, windowMs: 60_000 },
+        async sendText(_t, text) {
+          if (sent.length + 1 === failAt) throw new Error("socket hang up");
+          sent.push(text);
+        },
+        async sendFile() {},
+      },
+      log: createLogger("silent"),
+      selfId: () => "bot",
+      botNames: () => [],
+      evidenceDir: dir,
+    });
+    // a 干部's report: the reply and the two 督办员 notices, three rows
+    await app.handle({ id: "m1", chat: { kind: "private" }, senderId: "zhangsan", senderName: "张三", text: "/上报 村务公开栏三个月未更新", mentioned: [] });
+    const rows = await app.db.outbox.findMany({ orderBy: { id: "asc" } });
+    expect(rows.map((r) => r.status)).toEqual(["sent", "sent", "uncertain"]);
+    expect(rows.map((r) => r.attempts)).toEqual([1, 1, 1]);
+    expect(rows.slice(0, 2).every((r) => r.sentAt)).toBe(true);
+    expect(rows[2].sentAt).toBeNull();
+    expect(sent.length).toBe(2);
+    failAt = 0;
+    await app.handle({ id: "m2", chat: { kind: "private" }, senderId: "zhangsan", senderName: "张三", text: "/上报 便民服务中心窗口午休无人", mentioned: [] });
+    expect(await app.db.outbox.count({ where: { status: "sending" } })).toBe(0);
+    expect(await app.db.outbox.count({ where: { status: "sent", sentAt: { not: null } } })).toBe(5);
+    expect(sent.length).toBe(5);
+    await app.close();
+  });
+
   it("what may have been delivered is never resent; a definite failure is retried", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "duban-send-"));
     const sent: string[] = [];

@@ -5,7 +5,7 @@
 import type { Db } from "../db/client.ts";
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./log.ts";
-import type { Target } from "./outbox.ts";
+import { dbTime, type Target } from "./outbox.ts";
 import { splitByBytes } from "./text.ts";
 
 export interface TransportLimits {
@@ -78,7 +78,47 @@ export class Sender {
     return w;
   }
 
+  /**
+   * A row that went out but is not yet marked "sent". Marking it rides on the next claim (one statement
+   * instead of two per message); until then it is "sending", which after a crash means "uncertain" —
+   * true: it was delivered, so it is never resent.
+   */
+  private delivered: { id: number; at: Date } | null = null;
+
+  /** Claim a pending row ("sending", one more attempt), marking the last delivered row "sent" with it. */
+  private async claim(id: number): Promise<boolean> {
+    const d = this.delivered;
+    if (!d) return (await this.db.outbox.updateMany({ where: { id, status: "pending" }, data: { status: "sending", attempts: { increment: 1 } } })).count === 1;
+    this.delivered = null;
+    const rows = await this.db.$queryRawUnsafe<{ id: number | bigint }[]>(
+      `UPDATE "Outbox" SET
+         "status" = CASE WHEN "id" = ? THEN 'sent' ELSE 'sending' END,
+         "sentAt" = CASE WHEN "id" = ? THEN ? ELSE "sentAt" END,
+         "attempts" = CASE WHEN "id" = ? THEN "attempts" ELSE "attempts" + 1 END
+       WHERE ("id" = ? AND "status" = 'sending') OR ("id" = ? AND "status" = 'pending')
+       RETURNING "id"`,
+      d.id, d.id, dbTime(d.at), d.id, d.id, id,
+    );
+    return rows.some((r) => Number(r.id) === id);
+  }
+
+  /** Mark the last delivered row "sent" (before the drain ends or waits). */
+  private async settle(): Promise<void> {
+    const d = this.delivered;
+    if (!d) return;
+    this.delivered = null;
+    await this.db.outbox.updateMany({ where: { id: d.id, status: "sending" }, data: { status: "sent", sentAt: d.at } });
+  }
+
   private async drainOnce(): Promise<void> {
+    try {
+      await this.drainRows();
+    } finally {
+      await this.settle();
+    }
+  }
+
+  private async drainRows(): Promise<void> {
     const { maxBytes, perTarget, windowMs } = this.transport.limits;
     for (;;) {
       const now = this.clock.now();
@@ -105,8 +145,7 @@ export class Sender {
           blocked.add(key);
           continue;
         }
-        const claimed = await this.db.outbox.updateMany({ where: { id: row.id, status: "pending" }, data: { status: "sending", attempts: { increment: 1 } } });
-        if (claimed.count !== 1) continue; // another instance took it
+        if (!(await this.claim(row.id))) continue; // another instance took it
         try {
           const mentions = JSON.parse(row.mentions) as string[];
           for (let i = 0; i < parts.length; i++) {
@@ -115,7 +154,7 @@ export class Sender {
             window.push(this.clock.now().getTime());
           }
           if (row.ephemeral) await this.db.outbox.delete({ where: { id: row.id } });
-          else await this.db.outbox.update({ where: { id: row.id }, data: { status: "sent", sentAt: this.clock.now() } });
+          else this.delivered = { id: row.id, at: this.clock.now() }; // recorded with the next claim, or below
           progressed = true;
         } catch (e) {
           const definite = e instanceof DefiniteSendFailure;
