@@ -1,15 +1,21 @@
 // /上报 through the Wechaty mock puppet into SQLite, against a bare Wechaty echo bot on the same mock,
 // measured in the same run. Prints throughput, latency percentiles and the ratio (target: ≥ 0.4 of echo,
 // p99 ≤ 10 ms). Messages go one at a time (send, wait for the bot to finish), as in a busy group.
+// Also prints the floor: the echo bot making a single Prisma call per message (SELECT 1; one insert) —
+// a command that records anything durably cannot be faster than that.
 //   npm run bench:command-loop [-- N]
 import { performance } from "node:perf_hooks";
 import { WechatyBuilder, types } from "wechaty";
 import { mock, PuppetMock } from "wechaty-puppet-mock";
 import { loadConfig } from "../src/config/load.ts";
 import { Simulation } from "../src/replay/harness.ts";
+import { openDatabase } from "../src/db/client.ts";
+import { mkdirSync, rmSync } from "node:fs";
 
 const N = Number(process.argv[2] ?? 2000);
 const WARMUP = 200;
+mkdirSync(".tmp/bench", { recursive: true });
+const FLOOR_DB = ".tmp/bench/floor.db";
 
 function stats(lat: number[]) {
   const s = [...lat].sort((a, b) => a - b);
@@ -18,7 +24,7 @@ function stats(lat: number[]) {
   return { perSec: (lat.length / total) * 1000, p50: q(0.5), p99: q(0.99), max: s[s.length - 1] };
 }
 
-async function echo(n: number): Promise<number[]> {
+async function echo(n: number, work?: (id: string) => Promise<unknown>): Promise<number[]> {
   const mocker = new mock.Mocker();
   const bot = WechatyBuilder.build({ puppet: new PuppetMock({ mocker }) as any });
   const self = mocker.createContact({ id: "bot", name: "bot" });
@@ -30,6 +36,7 @@ async function echo(n: number): Promise<number[]> {
       waiting?.();
       return;
     }
+    if (work) await work(msg.id);
     await msg.room()!.say(msg.text(), msg.talker());
   });
   await bot.start();
@@ -66,13 +73,30 @@ async function duban(n: number): Promise<number[]> {
   return lat;
 }
 
+// The floor under any durable command: the echo bot doing one Prisma call per message on the same
+// tuned SQLite client, before it answers (what the 0.40 target leaves room for).
+async function floors() {
+  rmSync(FLOOR_DB, { force: true });
+  const { db } = await openDatabase("file:" + FLOOR_DB);
+  let k = 0;
+  const select = () => db.$queryRawUnsafe("SELECT 1");
+  const insert = () => db.processedMessage.create({ data: { key: `f${k++}`, at: new Date() } });
+  await echo(WARMUP, select);
+  await echo(WARMUP, insert);
+  const r = { select: stats(await echo(N, select)), insert: stats(await echo(N, insert)) };
+  await db.$disconnect();
+  return r;
+}
+
 const fmt = (x: number) => x.toFixed(2);
 await echo(WARMUP);
 await duban(WARMUP);
 const e = stats(await echo(N));
 const d = stats(await duban(N));
+const f = await floors();
 console.log(`messages: ${N} each, one at a time (after ${WARMUP} warm-up)`);
 console.log(`echo bot   : ${fmt(e.perSec)} msg/s   p50 ${fmt(e.p50)} ms   p99 ${fmt(e.p99)} ms   max ${fmt(e.max)} ms`);
 console.log(`duban /上报: ${fmt(d.perSec)} msg/s   p50 ${fmt(d.p50)} ms   p99 ${fmt(d.p99)} ms   max ${fmt(d.max)} ms   (1 reply + 2 office notices, 1 transaction each)`);
+console.log(`floor: echo + one Prisma SELECT 1: ${fmt(f.select.perSec)} msg/s (ratio ${fmt(f.select.perSec / e.perSec)});  echo + one Prisma insert: ${fmt(f.insert.perSec)} msg/s (ratio ${fmt(f.insert.perSec / e.perSec)})`);
 console.log(`ratio duban/echo: ${fmt(d.perSec / e.perSec)}   (target ≥ 0.40)   p99 target ≤ 10 ms: ${d.p99 <= 10 ? "met" : "NOT met"}`);
 process.exit(0);

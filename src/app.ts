@@ -9,7 +9,7 @@ import type { Logger } from "./core/log.ts";
 import { Pipeline, type InboundMessage, type Outcome } from "./core/pipeline.ts";
 import { Registry } from "./core/registry.ts";
 import { Sender, type Transport } from "./core/sender.ts";
-import { openDatabase, type Db, type Tx } from "./db/client.ts";
+import { checkpoint, openDatabase, type Db, type Tx } from "./db/client.ts";
 import { Calendar } from "./domain/calendar.ts";
 import { Org } from "./domain/org.ts";
 import { Scheduler } from "./jobs/scheduler.ts";
@@ -85,6 +85,7 @@ export class App {
   async tick(): Promise<void> {
     await this.scheduler.runDue(this.clock.now());
     await this.sender.drain();
+    await checkpoint(this.db);
   }
 
   /** The next instant after now at which tick() has something to do, or null. */
