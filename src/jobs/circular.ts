@@ -29,6 +29,11 @@ function nextMonthStart(month: string): Ymd {
 }
 
 export async function buildCircular(tx: Tx, cfg: Config, org: Org, cal: Calendar, month: string, today: Ymd): Promise<string> {
+  return (await circularText(tx, cfg, cal, month, today)).text;
+}
+
+/** The circular's text and the unit ranking it was made from (the chart draws the same ranking). */
+async function circularText(tx: Tx, cfg: Config, cal: Calendar, month: string, today: Ymd): Promise<{ text: string; ranked: ReturnType<typeof rank> }> {
   const campaign = cfg.campaign.name;
   const from = cal.instant(`${month}-01`);
   const to = cal.instant(nextMonthStart(month));
@@ -84,7 +89,7 @@ export async function buildCircular(tx: Tx, cfg: Config, org: Org, cal: Calendar
   L.push("");
   L.push(`${cfg.org}干部作风整顿工作领导小组办公室`);
   L.push(fmtDate(today));
-  return L.join("\n");
+  return { text: L.join("\n"), ranked };
 }
 
 /** Month by month since the campaign started: problems reported and closed. */
@@ -103,39 +108,53 @@ export async function monthlyTrend(tx: Tx, cfg: Config, cal: Calendar, upto: str
 }
 
 /**
- * Queue the circular for `month` to every circular group and every unit group: the text, then its chart
- * (PNG) and the ledger (.xlsx). Returns the number of groups.
+ * Queue the circular for `month` to every circular group and every unit group: first the text to every
+ * group, then its chart (PNG) and the ledger (.xlsx). Returns the number of groups.
  */
 export async function publishCircular(tx: Tx, cfg: Config, org: Org, cal: Calendar, month: string, now: Date, filesDir: string): Promise<number> {
-  const today = cal.today(now);
-  const text = await buildCircular(tx, cfg, org, cal, month, today);
-  const rooms = await tx.room.findMany({ where: { OR: [{ circular: true }, { unitName: { not: null } }] }, orderBy: { id: "asc" } });
-  if (!rooms.length) return 0;
+  const c = await queueCircular(tx, cfg, cal, month, now);
+  if (c.rooms.length) await queueAttachments(tx, cfg, org, cal, month, now, filesDir, c);
+  return c.rooms.length;
+}
+
+interface Queued {
+  rooms: string[];
+  ranked: ReturnType<typeof rank>;
+}
+
+/** The circular's text, queued to every group that gets it. */
+export async function queueCircular(tx: Tx, cfg: Config, cal: Calendar, month: string, now: Date): Promise<Queued> {
+  const { text, ranked } = await circularText(tx, cfg, cal, month, cal.today(now));
+  const rooms = (await tx.room.findMany({ where: { OR: [{ circular: true }, { unitName: { not: null } }] }, orderBy: { id: "asc" }, select: { id: true } })).map((r) => r.id);
+  await insertOutgoing(
+    tx,
+    rooms.map((id) => ({ target: { kind: "room" as const, id }, text, dispatchKey: `circular:room:${id}:${month}` })),
+    now,
+  );
+  return { rooms, ranked };
+}
+
+/** The chart and the ledger, written under filesDir and queued after the text to the same groups. */
+export async function queueAttachments(tx: Tx, cfg: Config, org: Org, cal: Calendar, month: string, now: Date, filesDir: string, c: Queued): Promise<void> {
   const [y, m] = [+month.slice(0, 4), +month.slice(5, 7)];
-  const chart = path.join(filesDir, exportName(cfg, cal, now, `通报图表-${month}`, undefined, "png"));
   mkdirSync(filesDir, { recursive: true });
-  const figures = rank(await unitFigures(tx, cfg, cal, today));
   // echarts, resvg and exceljs are loaded on first use: a bot that only reminds never pays for them
   const [{ chartPng }, { writeLedger }] = await Promise.all([import("../reports/chart.ts"), import("../reports/ledger.ts")]);
+  const chart = path.join(filesDir, exportName(cfg, cal, now, `通报图表-${month}`, undefined, "png"));
   writeFileSync(
     chart,
     chartPng({
       title: `${cfg.org}${y}年${m}月干部作风整顿工作情况`,
-      units: figures.map((f) => ({ name: f.unit, completion: f.completion, light: f.light })),
+      units: c.ranked.map((f) => ({ name: f.unit, completion: f.completion, light: f.light })),
       months: await monthlyTrend(tx, cfg, cal, month),
     }),
   );
   const ledger = path.join(filesDir, exportName(cfg, cal, now, `台账-${month}通报附件`));
   await writeLedger(tx, cfg, org, cal, { file: ledger, now });
   const out: Outgoing[] = [];
-  for (const r of rooms) {
-    const target = { kind: "room" as const, id: r.id };
-    out.push({ target, text, dispatchKey: `circular:room:${r.id}:${month}` });
-    out.push({ target, file: chart, dispatchKey: `circular-chart:room:${r.id}:${month}` });
-    out.push({ target, file: ledger, dispatchKey: `circular-ledger:room:${r.id}:${month}` });
-  }
+  for (const id of c.rooms) out.push({ target: { kind: "room", id }, file: chart, dispatchKey: `circular-chart:room:${id}:${month}` });
+  for (const id of c.rooms) out.push({ target: { kind: "room", id }, file: ledger, dispatchKey: `circular-ledger:room:${id}:${month}` });
   await insertOutgoing(tx, out, now);
-  return rooms.length;
 }
 
 export const circularJob: Job = {
