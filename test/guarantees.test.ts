@@ -244,29 +244,30 @@ describe("sending respects each transport's limits", () => {
     await b.close();
   });
 
-  it("every delivered message is recorded sent once; the one that failed unknowingly stays uncertain", async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-send-"));
-    const sent: string[] = [];
-    let failAt = 3;
-    const app = await App.open({
+  /** An app on a fresh database file in `dir` whose transport is `sendText` (files are dropped). */
+  const appWith = (dir: string, sendText: (text: string) => Promise<void>) =>
+    App.open({
       cfg: example(),
       databaseUrl: "file:" + path.join(dir, "d.db"),
       clock: systemClock,
-      transport: {
-        limits: { maxBytes: 2000, perTarget: 100, windowMs: 60_000 },
-        async sendText(_t, text) {
-          if (sent.length + 1 === failAt) throw new Error("socket hang up");
-          sent.push(text);
-        },
-        async sendFile() {},
-      },
+      transport: { limits: { maxBytes: 2000, perTarget: 100, windowMs: 60_000 }, sendText: (_t, text) => sendText(text), async sendFile() {} },
       log: createLogger("silent"),
       selfId: () => "bot",
       botNames: () => [],
       evidenceDir: dir,
     });
+  const say = (id: string, text: string) => ({ id, chat: { kind: "private" as const }, senderId: "zhangsan", senderName: "张三", text, mentioned: [] });
+
+  it("every delivered message is recorded sent once; the one that failed unknowingly stays uncertain", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-send-"));
+    const sent: string[] = [];
+    let failAt = 3;
+    const app = await appWith(dir, async (text) => {
+      if (sent.length + 1 === failAt) throw new Error("socket hang up");
+      sent.push(text);
+    });
     // a 干部's report: the reply and the two 督办员 notices, three rows
-    await app.handle({ id: "m1", chat: { kind: "private" }, senderId: "zhangsan", senderName: "张三", text: "/上报 村务公开栏三个月未更新", mentioned: [] });
+    await app.handle(say("m1", "/上报 村务公开栏三个月未更新"));
     const rows = await app.db.outbox.findMany({ orderBy: { id: "asc" } });
     expect(rows.map((r) => r.status)).toEqual(["sent", "sent", "uncertain"]);
     expect(rows.map((r) => r.attempts)).toEqual([1, 1, 1]);
@@ -274,7 +275,7 @@ describe("sending respects each transport's limits", () => {
     expect(rows[2].sentAt).toBeNull();
     expect(sent.length).toBe(2);
     failAt = 0;
-    await app.handle({ id: "m2", chat: { kind: "private" }, senderId: "zhangsan", senderName: "张三", text: "/上报 便民服务中心窗口午休无人", mentioned: [] });
+    await app.handle(say("m2", "/上报 便民服务中心窗口午休无人"));
     expect(await app.db.outbox.count({ where: { status: "sending" } })).toBe(0);
     expect(await app.db.outbox.count({ where: { status: "sent", sentAt: { not: null } } })).toBe(5);
     expect(sent.length).toBe(5);
@@ -287,34 +288,20 @@ describe("sending respects each transport's limits", () => {
     let failNext: "definite" | "unknown" | null = null;
     const { DefiniteSendFailure } = await import("../src/core/sender.ts");
     const open = () =>
-      App.open({
-        cfg: example(),
-        databaseUrl: "file:" + path.join(dir, "d.db"),
-        clock: systemClock,
-        transport: {
-          limits: { maxBytes: 2000, perTarget: 100, windowMs: 60_000 },
-          async sendText(_t, text) {
-            const f = failNext;
-            failNext = null;
-            if (f === "definite") throw new DefiniteSendFailure("群不存在");
-            if (f === "unknown") throw new Error("socket hang up");
-            sent.push(text);
-          },
-          async sendFile() {},
-        },
-        log: createLogger("silent"),
-        selfId: () => "bot",
-        botNames: () => [],
-        evidenceDir: dir,
+      appWith(dir, async (text) => {
+        const f = failNext;
+        failNext = null;
+        if (f === "definite") throw new DefiniteSendFailure("群不存在");
+        if (f === "unknown") throw new Error("socket hang up");
+        sent.push(text);
       });
     const app = await open();
-    const msg = (id: string, text: string) => ({ id, chat: { kind: "private" as const }, senderId: "zhangsan", senderName: "张三", text, mentioned: [] });
     failNext = "unknown";
-    await app.handle(msg("a", "/我的"));
+    await app.handle(say("a", "/我的"));
     expect(sent).toEqual([]);
     expect((await app.db.outbox.findFirstOrThrow()).status).toBe("uncertain");
     failNext = "definite";
-    await app.handle(msg("b", "/我的"));
+    await app.handle(say("b", "/我的"));
     const row = await app.db.outbox.findFirstOrThrow({ where: { id: 2 } });
     expect(row.status).toBe("pending");
     await app.db.outbox.update({ where: { id: 2 }, data: { notBefore: new Date(0) } });
