@@ -28,12 +28,8 @@ function nextMonthStart(month: string): Ymd {
   return m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, "0")}-01`;
 }
 
-export async function buildCircular(tx: Tx, cfg: Config, org: Org, cal: Calendar, month: string, today: Ymd): Promise<string> {
-  return (await circularText(tx, cfg, cal, month, today)).text;
-}
-
 /** The circular's text and the unit ranking it was made from (the chart draws the same ranking). */
-async function circularText(tx: Tx, cfg: Config, cal: Calendar, month: string, today: Ymd): Promise<{ text: string; ranked: ReturnType<typeof rank> }> {
+export async function buildCircular(tx: Tx, cfg: Config, cal: Calendar, month: string, today: Ymd): Promise<{ text: string; ranked: ReturnType<typeof rank> }> {
   const campaign = cfg.campaign.name;
   const from = cal.instant(`${month}-01`);
   const to = cal.instant(nextMonthStart(month));
@@ -124,7 +120,7 @@ interface Queued {
 
 /** The circular's text, queued to every group that gets it. */
 export async function queueCircular(tx: Tx, cfg: Config, cal: Calendar, month: string, now: Date): Promise<Queued> {
-  const { text, ranked } = await circularText(tx, cfg, cal, month, cal.today(now));
+  const { text, ranked } = await buildCircular(tx, cfg, cal, month, cal.today(now));
   const rooms = (await tx.room.findMany({ where: { OR: [{ circular: true }, { unitName: { not: null } }] }, orderBy: { id: "asc" }, select: { id: true } })).map((r) => r.id);
   await insertOutgoing(
     tx,
