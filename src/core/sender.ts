@@ -81,7 +81,8 @@ export class Sender {
   /**
    * A row that went out but is not yet marked "sent". Marking it rides on the next claim (one statement
    * instead of two per message); until then it is "sending", which after a crash means "uncertain" —
-   * true: it was delivered, so it is never resent.
+   * true: it was delivered, so it is never resent. A second instance starting meanwhile also turns it
+   * "uncertain" (recover() cannot tell a live sender from a dead one), so the mark accepts that too.
    */
   private delivered: { id: number; at: Date } | null = null;
 
@@ -95,7 +96,7 @@ export class Sender {
          "status" = CASE WHEN "id" = ? THEN 'sent' ELSE 'sending' END,
          "sentAt" = CASE WHEN "id" = ? THEN ? ELSE "sentAt" END,
          "attempts" = CASE WHEN "id" = ? THEN "attempts" ELSE "attempts" + 1 END
-       WHERE ("id" = ? AND "status" = 'sending') OR ("id" = ? AND "status" = 'pending')
+       WHERE ("id" = ? AND "status" IN ('sending', 'uncertain')) OR ("id" = ? AND "status" = 'pending')
        RETURNING "id"`,
       d.id, d.id, dbTime(d.at), d.id, d.id, id,
     );
@@ -107,7 +108,7 @@ export class Sender {
     const d = this.delivered;
     if (!d) return;
     this.delivered = null;
-    await this.db.outbox.updateMany({ where: { id: d.id, status: "sending" }, data: { status: "sent", sentAt: d.at } });
+    await this.db.outbox.updateMany({ where: { id: d.id, status: { in: ["sending", "uncertain"] } }, data: { status: "sent", sentAt: d.at } });
   }
 
   private async drainOnce(): Promise<void> {
