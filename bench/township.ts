@@ -8,6 +8,7 @@ import type { Config } from "../src/config/schema.ts";
 import { configSchema } from "../src/config/schema.ts";
 import { openDatabase } from "../src/db/client.ts";
 import { Calendar } from "../src/domain/calendar.ts";
+import { dbTime } from "../src/core/outbox.ts";
 
 export const DIR = path.resolve(".tmp/bench");
 export const DB = path.join(DIR, "reminders.db");
@@ -56,14 +57,14 @@ async function setup(cfg: Config) {
       const assignee = m < MEMBERS - 13 && rnd() < 0.8 ? `m${m}` : null;
       const deadline = cal.addDays(DAY, Math.floor(rnd() * 90) - 60); // two thirds already overdue
       const status = rnd() < 0.1 ? "待验收" : "整改中";
-      ins.run(cfg.campaign.name, no, `问题${no}：村务公开栏未按时更新`, `单位${u + 1}`, assignee, status, deadline, new Date(NOW.getTime() - 86_400_000 * 30).toISOString());
+      ins.run(cfg.campaign.name, no, `问题${no}：村务公开栏未按时更新`, `单位${u + 1}`, assignee, status, deadline, dbTime(new Date(NOW.getTime() - 86_400_000 * 30)));
     }
   })();
   // the 400 villages have a work group each, plus one circular group
   const room = raw.prepare(`INSERT INTO Room (id, topic, unitName, circular, updatedAt) VALUES (?, ?, ?, ?, ?)`);
   raw.transaction(() => {
-    for (let u = 0; u < 400; u++) room.run(`r${u}@chatroom`, `单位${u + 1}工作群`, `单位${u + 1}`, 0, NOW.toISOString());
-    room.run("circ@chatroom", "作风整顿工作群", null, 1, NOW.toISOString());
+    for (let u = 0; u < 400; u++) room.run(`r${u}@chatroom`, `单位${u + 1}工作群`, `单位${u + 1}`, 0, dbTime(NOW));
+    room.run("circ@chatroom", "作风整顿工作群", null, 1, dbTime(NOW));
   })();
   raw.close();
 }

@@ -2,6 +2,7 @@
 import type { Config } from "../config/schema.ts";
 import type { Tx } from "../db/client.ts";
 import type { Calendar, Ymd } from "../domain/calendar.ts";
+import { dbTime } from "../core/outbox.ts";
 
 export type Light = "红" | "黄" | "绿";
 
@@ -29,6 +30,9 @@ export interface OpenItem {
 }
 
 const PAGE = 500;
+
+/** SQLite aggregates come back as number or bigint. */
+type Num = number | bigint | null;
 
 /**
  * Open items with a deadline up to `upto`, in the fields the jobs need, a page at a time (there may be
@@ -59,27 +63,32 @@ export async function* openItemsWithDeadline(tx: Tx, campaign: string, upto: Ymd
  * counted in the database. `since` limits them to items reported from then on (/统计 本月, 本周).
  */
 export async function unitFigures(tx: Tx, cfg: Config, cal: Calendar, today: Ymd, opts: { since?: Date; unassigned?: boolean } = {}): Promise<UnitFigures[]> {
-  const base = { campaign: cfg.campaign.name, ...(opts.since ? { createdAt: { gte: opts.since } } : {}) };
   const soon = cal.addWorkdays(today, cfg.status.yellowDueWithinWorkdays);
-  const [totals, closed, waiting, overdue, dueSoon] = await Promise.all([
-    tx.item.groupBy({ by: ["unitName"], where: base, _count: { _all: true } }),
-    tx.item.groupBy({ by: ["unitName"], where: { ...base, status: "已销号" }, _count: { _all: true } }),
-    tx.item.groupBy({ by: ["unitName"], where: { ...base, status: "待验收" }, _count: { _all: true } }),
-    tx.item.groupBy({ by: ["unitName"], where: { ...base, status: { not: "已销号" }, deadline: { lt: today } }, _count: { _all: true } }),
-    tx.item.groupBy({ by: ["unitName"], where: { ...base, status: { not: "已销号" }, deadline: { gte: today, lte: soon } }, _count: { _all: true } }),
-  ]);
-  const m = (rows: { unitName: string | null; _count: { _all: number } }[]) => new Map(rows.map((r) => [r.unitName, r._count._all]));
-  const [t, c, w, o, d] = [m(totals), m(closed), m(waiting), m(overdue), m(dueSoon)];
+  // one pass over the campaign's items (the status and deadline tests are the SPEC §4 ones; a NULL
+  // deadline makes a comparison NULL, which SUM skips)
+  const rows = await tx.$queryRawUnsafe<{ unitName: string | null; total: Num; closed: Num; waiting: Num; overdue: Num; dueSoon: Num }[]>(
+    `SELECT "unitName", COUNT(*) AS "total",
+            SUM("status" = '已销号') AS "closed",
+            SUM("status" = '待验收') AS "waiting",
+            SUM("status" <> '已销号' AND "deadline" < ?) AS "overdue",
+            SUM("status" <> '已销号' AND "deadline" >= ? AND "deadline" <= ?) AS "dueSoon"
+     FROM "Item" WHERE "campaign" = ? ${opts.since ? `AND "createdAt" >= ?` : ""}
+     GROUP BY "unitName"`,
+    today,
+    today,
+    soon,
+    cfg.campaign.name,
+    ...(opts.since ? [dbTime(opts.since)] : []),
+  );
+  const byUnit = new Map(rows.map((r) => [r.unitName, r]));
   const names: (string | null)[] = cfg.units.map((u) => u.name);
   if (opts.unassigned) names.push(null);
   return names.map((name) => {
-    const total = t.get(name) ?? 0;
-    const cl = c.get(name) ?? 0;
-    const od = o.get(name) ?? 0;
-    const ds = d.get(name) ?? 0;
-    const completion = total ? cl / total : 1;
-    const light: Light = od > 0 ? "红" : ds > 0 || completion < cfg.status.greenCompletion ? "黄" : "绿";
-    return { unit: name ?? "未交办", total, closed: cl, waiting: w.get(name) ?? 0, open: total - cl, overdue: od, dueSoon: ds, completion, light };
+    const r = byUnit.get(name);
+    const [total, closed, waiting, overdue, dueSoon] = [r?.total, r?.closed, r?.waiting, r?.overdue, r?.dueSoon].map((x) => Number(x ?? 0));
+    const completion = total ? closed / total : 1;
+    const light: Light = overdue > 0 ? "红" : dueSoon > 0 || completion < cfg.status.greenCompletion ? "黄" : "绿";
+    return { unit: name ?? "未交办", total, closed, waiting, open: total - closed, overdue, dueSoon, completion, light };
   });
 }
 
