@@ -34,17 +34,19 @@ export async function buildCircular(tx: Tx, cfg: Config, cal: Calendar, month: s
   const from = cal.instant(`${month}-01`);
   const to = cal.instant(nextMonthStart(month));
   const [y, m] = [+month.slice(0, 4), +month.slice(5, 7)];
-  const [created, cumulative, closedMonth, closedCum, overdueItems, figures, closedByUnit] = await Promise.all([
+  const [created, cumulative, closedMonth, closedCum, overdueItems, withUnassigned, closedByUnit] = await Promise.all([
     tx.item.count({ where: { campaign, createdAt: { gte: from, lt: to } } }),
     tx.item.count({ where: { campaign, createdAt: { lt: to } } }),
     tx.item.count({ where: { campaign, closedAt: { gte: from, lt: to } } }),
     tx.item.count({ where: { campaign, createdAt: { lt: to }, closedAt: { lt: to } } }),
     // the most overdue first: days overdue only grow with an earlier deadline
     tx.item.findMany({ where: { campaign, status: { not: "已销号" }, deadline: { lt: today } }, select: { no: true, title: true, unitName: true, deadline: true }, orderBy: [{ deadline: "asc" }, { no: "asc" }], take: NAMED }),
-    unitFigures(tx, cfg, cal, today),
+    // the configured units, then the 未交办 bucket (counted among the overdue, not ranked)
+    unitFigures(tx, cfg, cal, today, { unassigned: true }),
     tx.item.groupBy({ by: ["unitName"], where: { campaign, closedAt: { gte: from, lt: to } }, _count: { _all: true } }),
   ]);
-  const overdueCount = figures.reduce((n, f) => n + f.overdue, 0) + (await tx.item.count({ where: { campaign, unitName: null, status: { not: "已销号" }, deadline: { lt: today } } }));
+  const overdueCount = withUnassigned.reduce((n, f) => n + f.overdue, 0);
+  const figures = withUnassigned.slice(0, cfg.units.length);
   const monthClosed = new Map(closedByUnit.map((r) => [r.unitName, r._count._all]));
   const overdue = overdueItems.map((i) => ({ ...i, by: cal.workdaysBetween(i.deadline!, today) }));
   const ranked = rank(figures);
