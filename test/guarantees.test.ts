@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { App } from "../src/app.ts";
 import { systemClock } from "../src/core/clock.ts";
 import { createLogger } from "../src/core/log.ts";
+import { openDatabase } from "../src/db/client.ts";
 import { EXAMPLE_CONFIG, ROOT, bot, example } from "./helpers.ts";
 
 const G = "东村工作群";
@@ -98,6 +99,42 @@ describe("a command is acknowledged only after it is committed", () => {
     expect(keys.n).toBe(items.length);
     raw.close();
   }, 120_000);
+});
+
+describe("one database connection, shared", () => {
+  // the sender and the scheduler run beside command transactions on the same SQLite connection
+  it("a statement outside a transaction never joins another's open transaction", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-conn-"));
+    const { db } = await openDatabase("file:" + path.join(dir, "d.db"));
+    const row = (text: string) => ({ targetKind: "contact", targetId: "zhangsan", text, status: "pending", notBefore: new Date(0), createdAt: new Date() });
+    const first = await db.outbox.create({ data: row("已登记 #1") });
+    let entered!: () => void;
+    let finish!: () => void;
+    const inside = new Promise<void>((r) => (entered = r));
+    const gate = new Promise<void>((r) => (finish = r));
+    // a command's transaction: queues a reply, then is refused and rolls back
+    const command = db
+      .$transaction(async (tx) => {
+        await tx.outbox.create({ data: row("未提交的回复") });
+        entered();
+        await gate;
+        throw new Error("refused");
+      })
+      .catch(() => "rolled back");
+    await inside;
+    // meanwhile the sender claims the first row and looks for what is due (then(): Prisma runs a query
+    // only once it is awaited)
+    const claim = db.outbox.updateMany({ where: { id: first.id, status: "pending" }, data: { status: "sending" } }).then((r) => r);
+    const due = db.outbox.findMany({ where: { status: "pending" } }).then((r) => r);
+    await new Promise((r) => setTimeout(r, 50));
+    finish();
+    expect(await command).toBe("rolled back");
+    expect((await claim).count).toBe(1);
+    expect(await due).toEqual([]); // the uncommitted reply was never visible, let alone sent
+    expect((await db.outbox.findUniqueOrThrow({ where: { id: first.id } })).status).toBe("sending"); // the claim survived the rollback
+    expect(await db.outbox.count()).toBe(1);
+    await db.$disconnect();
+  });
 });
 
 describe("the anonymous reporter's identity", () => {
