@@ -90,7 +90,6 @@ export class Sender {
   private async claim(id: number): Promise<boolean> {
     const d = this.delivered;
     if (!d) return (await this.db.outbox.updateMany({ where: { id, status: "pending" }, data: { status: "sending", attempts: { increment: 1 } } })).count === 1;
-    this.delivered = null;
     const rows = await this.db.$queryRawUnsafe<{ id: number | bigint }[]>(
       `UPDATE "Outbox" SET
          "status" = CASE WHEN "id" = ? THEN 'sent' ELSE 'sending' END,
@@ -100,6 +99,7 @@ export class Sender {
        RETURNING "id"`,
       d.id, d.id, dbTime(d.at), d.id, d.id, id,
     );
+    this.delivered = null; // (if the statement failed, settle() still marks it)
     return rows.some((r) => Number(r.id) === id);
   }
 
@@ -108,7 +108,12 @@ export class Sender {
     const d = this.delivered;
     if (!d) return;
     this.delivered = null;
-    await this.db.outbox.updateMany({ where: { id: d.id, status: { in: ["sending", "uncertain"] } }, data: { status: "sent", sentAt: d.at } });
+    try {
+      await this.db.outbox.updateMany({ where: { id: d.id, status: { in: ["sending", "uncertain"] } }, data: { status: "sent", sentAt: d.at } });
+    } catch (e) {
+      // it stays "sending" → "uncertain" at the next start: not resent, only mislabelled
+      this.log.warn("outbox.mark_sent_failed", { id: d.id, error: String((e as Error)?.message ?? e) });
+    }
   }
 
   private async drainOnce(): Promise<void> {
