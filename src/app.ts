@@ -85,7 +85,8 @@ export class App {
   async tick(): Promise<void> {
     await this.scheduler.runDue(this.clock.now());
     await this.sender.drain();
-    await checkpoint(this.db);
+    // a failed checkpoint loses nothing (the WAL keeps it all); the next tick tries again
+    await checkpoint(this.db).catch((e) => this.log.warn("db.checkpoint_failed", { error: String((e as Error)?.message ?? e) }));
   }
 
   /** The next instant after now at which tick() has something to do, or null. */

@@ -29,6 +29,8 @@ export async function openDatabase(url = process.env.DATABASE_URL || DEFAULT_DAT
   // message path; SQLite's own checkpoint after every 1000 pages would land on a command's commit (a
   // third of the p99 in bench/command-loop). It stays on at 10,000 pages (~40 MB) as a safety net.
   await db.$queryRawUnsafe("PRAGMA wal_autocheckpoint = 10000");
+  // and the WAL file is cut back to 4 MB when it is reused after a checkpoint
+  await db.$queryRawUnsafe("PRAGMA journal_size_limit = 4194304");
   // deleted rows are overwritten on disk (the anonymous reply row is deleted once sent)
   await db.$queryRawUnsafe("PRAGMA secure_delete = ON");
   return { db, file, applied };
