@@ -5,7 +5,8 @@
 // else in the export together (bench/ledger). The rows written here are the same bytes exceljs writes for
 // the same values and styles — test/reports.test.ts compares the two sheet by sheet — using exceljs' own
 // style registry (style ids), its XML escaping and its date conversion. The workbook, the sheets, the
-// header row, columns, views, page setup and the zip stay exceljs'. Value types: string, number, Date, null.
+// header row, columns, views, page setup and the zip stay exceljs'. Rows are arrays from column A (exceljs
+// would read an array with a hole at [0] as 1-based); values are strings, numbers, Dates or null.
 import { createRequire } from "node:module";
 import type ExcelJS from "exceljs";
 
