@@ -1,6 +1,6 @@
 // SPEC §7, each guarantee with a test that fails when it breaks.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -9,7 +9,7 @@ import { App } from "../src/app.ts";
 import { systemClock } from "../src/core/clock.ts";
 import { createLogger } from "../src/core/log.ts";
 import { openDatabase } from "../src/db/client.ts";
-import { EXAMPLE_CONFIG, ROOT, bot, example } from "./helpers.ts";
+import { EVIDENCE_PNG, EXAMPLE_CONFIG, ROOT, bot, example } from "./helpers.ts";
 
 const G = "东村工作群";
 
@@ -134,6 +134,79 @@ describe("one database connection, shared", () => {
     expect((await db.outbox.findUniqueOrThrow({ where: { id: first.id } })).status).toBe("sending"); // the claim survived the rollback
     expect(await db.outbox.count()).toBe(1);
     await db.$disconnect();
+  });
+});
+
+describe("nothing typed is dropped because the database was busy", () => {
+  const open = (dir: string, sent: string[]) =>
+    App.open({
+      cfg: example(),
+      databaseUrl: "file:" + path.join(dir, "d.db"),
+      clock: systemClock,
+      transport: { limits: { maxBytes: 2000, perTarget: 100, windowMs: 60_000 }, async sendText(_t, text) { sent.push(text); }, async sendFile() {} },
+      log: createLogger("silent"),
+      selfId: () => "bot",
+      botNames: () => [],
+      evidenceDir: dir,
+    });
+  const msg = (id: string, from: string, text: string, room?: boolean) => ({
+    id,
+    chat: room ? { kind: "room" as const, id: "r-dongcun", topic: "东村工作群" } : { kind: "private" as const },
+    senderId: from,
+    senderName: from,
+    text,
+    mentioned: [],
+  });
+
+  it("a command waits for a long transaction (a scheduled job) instead of failing after 2 s", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-busy-"));
+    const sent: string[] = [];
+    const app = await open(dir, sent);
+    let started!: () => void;
+    const running = new Promise<void>((r) => (started = r));
+    const job = app.db.$transaction(
+      async (tx) => {
+        await tx.jobRun.create({ data: { job: "test", period: "x", at: new Date() } });
+        started();
+        await new Promise((r) => setTimeout(r, 3_000));
+      },
+      { timeout: 10_000 },
+    );
+    await running;
+    expect(await app.handle(msg("m1", "zhangsan", "/上报 村务公开栏三个月未更新"))).toBe("handled");
+    await job;
+    expect(await app.db.item.count()).toBe(1);
+    expect(sent.some((t) => t.startsWith("已登记 #1"))).toBe(true);
+    await app.close();
+  });
+
+  it("a photo is downloaded outside any transaction (a slow download holds nothing up)", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-photo-"));
+    const sent: string[] = [];
+    const app = await open(dir, sent);
+    await app.handle(msg("m1", "ban1", "/上报 公开栏未更新 @东村 @张三 截止:10个工作日"));
+    await app.handle(msg("m2", "zhangsan", "/整改 #1 已更新公开栏", true));
+    let databaseFree: boolean | undefined;
+    const photo = {
+      ...msg("m3", "zhangsan", "", true),
+      text: undefined,
+      image: {
+        async save(base: string) {
+          // inside a transaction this statement would wait for it to end, i.e. for this download
+          databaseFree = await Promise.race([app.db.$queryRawUnsafe("SELECT 1").then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1_000))]);
+          copyFileSync(EVIDENCE_PNG, base + ".png");
+          return base + ".png";
+        },
+      },
+    };
+    expect(await app.handle(photo)).toBe("handled");
+    expect(databaseFree).toBe(true);
+    const ev = await app.db.evidence.findFirstOrThrow();
+    expect(readFileSync(ev.path)).toEqual(readFileSync(EVIDENCE_PNG));
+    expect(sent).toContain("已收到 #1 的整改佐证照片（第 1 张）");
+    expect(await app.handle(photo)).toBe("duplicate");
+    expect(await app.db.evidence.count()).toBe(1);
+    await app.close();
   });
 });
 

@@ -58,6 +58,24 @@ describe("from a group message to 销号", () => {
     expect(await b.db.evidence.count()).toBe(0);
   });
 
+  it("a photo sent while the bot was down counts from when it was sent, not when the bot got back", async () => {
+    await b.say("ban1", "/上报 公开栏未更新 @东村 @张三 截止:3月20日");
+    await b.at("2026-03-02T10:00:00+08:00");
+    await b.say("zhangsan", "/整改 #1 已更新公开栏", G);
+    await b.at("2026-03-02T10:00:30+08:00");
+    await b.sim.stop();
+    await b.at("2026-03-02T10:01:00+08:00");
+    await b.image("zhangsan", G); // said while the bot is down
+    await b.at("2026-03-02T10:15:00+08:00");
+    await b.sim.start();
+    expect(b.out.at(-1)).toMatchObject({ room: G, text: "已收到 #1 的整改佐证照片（第 1 张）", mentions: ["zhangsan"] });
+    expect(await b.db.evidence.count()).toBe(1);
+    // sent 20 minutes after the /整改: not evidence
+    await b.at("2026-03-02T10:20:00+08:00");
+    expect(await b.image("zhangsan", G)).toEqual([]);
+    expect(await b.db.evidence.count()).toBe(1);
+  });
+
   it("a 督办员 reporting with unit and deadline assigns at once; the unit's group hears it", async () => {
     const got = await b.say("ban1", "/上报 财务报销凭证不全 #八项规定 @镇财政所 截止:5个工作日");
     expect(got[0].text).toMatch(/^已登记并交办 #1：财务报销凭证不全\n承办：镇财政所，截止 3月9日$/);

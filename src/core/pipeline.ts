@@ -4,7 +4,7 @@
 // A reply exists only as an outbox row of the committed transaction: nothing is acknowledged before
 // it is durable, and a rolled-back command says nothing but its refusal.
 import path from "node:path";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
 import { isUniqueViolation, type Db, type Tx } from "../db/client.ts";
 import type { Calendar } from "../domain/calendar.ts";
@@ -32,6 +32,8 @@ export interface InboundMessage {
   image?: { save(fileBase: string): Promise<string> };
   /** contacts @-mentioned in the message */
   mentioned: { id: string; name: string }[];
+  /** when it was sent (the transport's timestamp); a backlog after a restart is handled later */
+  sentAt?: Date;
 }
 
 export type Outcome = "ignored" | "duplicate" | "handled" | "refused";
@@ -42,6 +44,12 @@ export const MAX_TEXT_BYTES = 8_000;
 export const EVIDENCE_WINDOW_MS = 10 * 60_000;
 
 class Duplicate extends Error {}
+
+/**
+ * A message's transaction waits for the one before it (a scheduled job may hold the database for up to
+ * its own 120 s limit) instead of failing after Prisma's default 2 s — which would drop the message.
+ */
+const TX = { maxWait: 150_000, timeout: 120_000 } as const;
 
 export interface PipelineDeps {
   db: Db;
@@ -135,7 +143,7 @@ export class Pipeline {
         await def.run(ctx, args.data);
         await outbox.flush();
         await d.beforeCommit?.(tx);
-      });
+      }, TX);
     } catch (e) {
       if (e instanceof Duplicate) return "duplicate";
       if (e instanceof UserError) return refuse(e.showUsage ? `用法：${def.usage}\n${e.message}` : e.message);
@@ -160,7 +168,7 @@ export class Pipeline {
         await this.claim(tx, this.key(msg), now);
         const { target, mentions } = replyTarget(msg.chat, sender.id);
         await insertOutgoing(tx, [{ target, text, mentions }], now);
-      });
+      }, TX);
     } catch (e) {
       if (e instanceof Duplicate) return "duplicate";
       throw e;
@@ -168,33 +176,50 @@ export class Pipeline {
     return "refused";
   }
 
-  /** An image right after /整改 (same person, same chat, within 10 minutes) is evidence for it. */
+  /**
+   * An image right after /整改 (same person, same chat, sent within 10 minutes of it) is evidence for it.
+   * The download, slow on a real puppet, happens before the transaction, into a staging file.
+   */
   private async handleImage(msg: InboundMessage, now: Date): Promise<Outcome> {
     const { d } = this;
     const chat = chatId(msg.chat, msg.senderId);
+    const key = this.key(msg);
+    // a photo that waited while the bot was down counts from when it was sent
+    const sent = msg.sentAt && msg.sentAt.getTime() < now.getTime() ? msg.sentAt : now;
+    const rectification = (q: Tx | Db) =>
+      q.event.findFirst({
+        where: { actorId: msg.senderId, kind: "整改", chatId: chat, at: { gte: new Date(sent.getTime() - EVIDENCE_WINDOW_MS) } },
+        orderBy: { id: "desc" },
+        include: { item: true },
+      });
+    const pending = await rectification(d.db);
+    if (!pending || pending.item.status !== "待验收") return "ignored";
+    if (await d.db.processedMessage.findUnique({ where: { key } })) return "duplicate";
+    const staging = path.join(d.evidenceDir, ".incoming");
+    mkdirSync(staging, { recursive: true });
+    const staged = await msg.image!.save(path.join(staging, key.replace(/[^\w.-]/g, "_")));
     let saved: string | undefined;
     try {
       const outcome = await d.db.$transaction(async (tx) => {
-        const ev = await tx.event.findFirst({
-          where: { actorId: msg.senderId, kind: "整改", chatId: chat, at: { gte: new Date(now.getTime() - EVIDENCE_WINDOW_MS) } },
-          orderBy: { id: "desc" },
-          include: { item: true },
-        });
+        const ev = await rectification(tx);
         if (!ev || ev.item.status !== "待验收") return "ignored" as const;
-        await this.claim(tx, this.key(msg), now);
+        await this.claim(tx, key, now);
         const count = await tx.evidence.count({ where: { eventId: ev.id } });
         const dir = path.join(d.evidenceDir, String(ev.item.no));
         mkdirSync(dir, { recursive: true });
-        saved = await msg.image!.save(path.join(dir, `${ev.id}-${count + 1}`));
-        const items = new Items(tx, d.org, d.cal, now, d.cfg.campaign.name, { chatId: chat, messageKey: this.key(msg) });
+        saved = path.join(dir, `${ev.id}-${count + 1}${path.extname(staged)}`);
+        renameSync(staged, saved);
+        const items = new Items(tx, d.org, d.cal, now, d.cfg.campaign.name, { chatId: chat, messageKey: key });
         await items.event(ev.item, msg.senderId, "佐证", path.basename(saved));
         await tx.evidence.create({ data: { itemId: ev.itemId, eventId: ev.id, path: saved, fromId: msg.senderId, at: now } });
         const { target, mentions } = replyTarget(msg.chat, msg.senderId);
         await insertOutgoing(tx, [{ target, text: `已收到 #${ev.item.no} 的整改佐证照片（第 ${count + 1} 张）`, mentions }], now);
         return "handled" as const;
-      });
+      }, TX);
+      if (outcome !== "handled") rmSync(staged, { force: true });
       return outcome;
     } catch (e) {
+      rmSync(staged, { force: true });
       if (saved) rmSync(saved, { force: true });
       if (e instanceof Duplicate) return "duplicate";
       throw e;

@@ -46,6 +46,16 @@ export function wechatyTransport(bot: Wechaty, limits: TransportLimits = WECOM_L
   };
 }
 
+/** The message's own time, when the puppet gives a plausible one. */
+function sentAt(msg: any): Date | undefined {
+  try {
+    const d = msg.date() as Date;
+    return d instanceof Date && d.getTime() > Date.UTC(2000, 0, 1) ? d : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Normalize a Wechaty message. Returns null for the bot's own messages and kinds we do not read. */
 export async function toInbound(bot: Wechaty, msg: any): Promise<InboundMessage | null> {
   if (msg.self()) return null;
@@ -58,6 +68,7 @@ export async function toInbound(bot: Wechaty, msg: any): Promise<InboundMessage 
     chat: room ? { kind: "room" as const, id: room.id as string, topic: (await room.topic()) as string } : { kind: "private" as const },
     senderId: talker.id as string,
     senderName: (talker.name() as string) || talker.id,
+    sentAt: sentAt(msg),
   };
   if (type === types.Message.Image) {
     return {
