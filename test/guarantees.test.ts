@@ -1,6 +1,6 @@
 // SPEC §7, each guarantee with a test that fails when it breaks.
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -218,12 +218,24 @@ describe("the anonymous reporter's identity", () => {
     await b.close();
   });
 
+  it("a refused anonymous report leaves no row behind either (no trail just before the corrected one)", async () => {
+    const b = await bot();
+    expect(await b.ask("xiaomei", "/匿名上报 村主任优亲厚友 #不存在的类别")).toMatch(/^用法：\/匿名上报/);
+    expect(await b.db.outbox.count({ where: { targetId: "xiaomei" } })).toBe(0);
+    expect(await b.db.item.count()).toBe(0);
+    await b.close();
+  });
+
   it("appears only in the one private reply; no row, log line or other message links them to the item", async () => {
     const logs: string[] = [];
     const b = await bot({ log: createLogger("debug", (l) => logs.push(l)) });
     const got = await b.say("xiaomei", "/匿名上报 村主任在低保评定中优亲厚友 #懒政怠政");
     const mine = got.filter((o) => o.to === "xiaomei");
     expect(mine).toEqual([expect.objectContaining({ text: expect.stringMatching(/^已匿名登记 #1：/) })]);
+    // once sent, the reply is in neither the database file nor its WAL (while the bot runs on)
+    for (const f of [b.sim.databaseFile, b.sim.databaseFile + "-wal"]) {
+      if (existsSync(f)) expect(readFileSync(f).includes(Buffer.from("已匿名登记")), f).toBe(false);
+    }
     // the office is told, without the source
     const others = got.filter((o) => o.to !== "xiaomei");
     expect(others.length).toBe(2);
@@ -262,6 +274,7 @@ describe("the anonymous reporter's identity", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "duban-anon-"));
     const { DefiniteSendFailure } = await import("../src/core/sender.ts");
     let fail: "unknown" | "definite" = "unknown";
+    const logs: string[] = [];
     const app = await App.open({
       cfg: example(),
       databaseUrl: "file:" + path.join(dir, "d.db"),
@@ -269,11 +282,12 @@ describe("the anonymous reporter's identity", () => {
       transport: {
         limits: { maxBytes: 2000, perTarget: 100, windowMs: 60_000 },
         async sendText(t) {
-          if (t.id === "xiaomei") throw fail === "definite" ? new DefiniteSendFailure("no such contact") : new Error("socket hang up");
+          // as Wechaty's transport says it: the error names the contact
+          if (t.id === "xiaomei") throw fail === "definite" ? new DefiniteSendFailure(`联系人 ${t.id} 不存在`) : new Error(`socket hang up (${t.id})`);
         },
         async sendFile() {},
       },
-      log: createLogger("silent"),
+      log: createLogger("debug", (l) => logs.push(l)),
       selfId: () => "bot",
       botNames: () => [],
       evidenceDir: dir,
@@ -288,6 +302,8 @@ describe("the anonymous reporter's identity", () => {
       await app.tick();
     }
     expect(await app.db.outbox.count({ where: { targetId: "xiaomei" } })).toBe(0);
+    expect(logs.some((l) => l.includes("outbox.send_failed"))).toBe(true);
+    expect(logs.join("\n")).not.toMatch(/xiaomei|小梅/);
     // a crash while sending it: restart removes the row instead of keeping it as "uncertain"
     await app.db.outbox.create({ data: { targetKind: "contact", targetId: "xiaomei", text: "已匿名登记 #3", ephemeral: true, status: "sending", notBefore: new Date(0), createdAt: new Date() } });
     await app.close();
@@ -367,6 +383,44 @@ describe("sending respects each transport's limits", () => {
       evidenceDir: dir,
     });
   const say = (id: string, text: string) => ({ id, chat: { kind: "private" as const }, senderId: "zhangsan", senderName: "张三", text, mentioned: [] });
+
+  it("a long message whose later part fails is resumed there: no part goes out twice", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-parts-"));
+    const { DefiniteSendFailure } = await import("../src/core/sender.ts");
+    const parts: string[] = [];
+    let failOnce = 2; // the second part fails, certainly not delivered
+    const app = await App.open({
+      cfg: example(),
+      databaseUrl: "file:" + path.join(dir, "d.db"),
+      clock: systemClock,
+      transport: {
+        limits: { maxBytes: 300, perTarget: 100, windowMs: 60_000 },
+        async sendText(_t, text) {
+          if (parts.length + 1 === failOnce) {
+            failOnce = 0;
+            throw new DefiniteSendFailure("网络繁忙");
+          }
+          parts.push(text);
+        },
+        async sendFile() {},
+      },
+      log: createLogger("silent"),
+      selfId: () => "bot",
+      botNames: () => [],
+      evidenceDir: dir,
+    });
+    await app.handle(say("h", "/帮助"));
+    expect(parts.length).toBe(1);
+    await app.db.outbox.updateMany({ where: { status: "pending" }, data: { notBefore: new Date(0) } });
+    await app.tick();
+    expect(parts.length).toBeGreaterThan(2);
+    expect(new Set(parts).size).toBe(parts.length);
+    // all of it, in order, exactly once: the same parts as the same reply sent without a failure
+    const n = parts.length;
+    await app.handle(say("h2", "/帮助"));
+    expect(parts.slice(0, n)).toEqual(parts.slice(n));
+    await app.close();
+  });
 
   it("every delivered message is recorded sent once; the one that failed unknowingly stays uncertain", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "duban-send-"));

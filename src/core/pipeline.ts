@@ -101,7 +101,8 @@ export class Pipeline {
     const def = d.registry.find(parsed.word);
 
     // refusals that need no transaction of their own still go through one: claim + reply, atomically
-    const refuse = (why: string) => this.replyOnly(msg, sender, why, now);
+    // (a refused anonymous report is as private as its reply: that row is deleted once sent)
+    const refuse = (why: string) => this.replyOnly(msg, sender, why, now, def?.anonymous === true);
 
     if (!def) {
       const near = d.registry.suggest(parsed.word);
@@ -162,12 +163,12 @@ export class Pipeline {
     }
   }
 
-  private async replyOnly(msg: InboundMessage, sender: Person, text: string, now: Date): Promise<Outcome> {
+  private async replyOnly(msg: InboundMessage, sender: Person, text: string, now: Date, ephemeral = false): Promise<Outcome> {
     try {
       await this.d.db.$transaction(async (tx) => {
         await this.claim(tx, this.key(msg), now);
         const { target, mentions } = replyTarget(msg.chat, sender.id);
-        await insertOutgoing(tx, [{ target, text, mentions }], now);
+        await insertOutgoing(tx, [{ target, text, mentions, ephemeral }], now);
       }, TX);
     } catch (e) {
       if (e instanceof Duplicate) return "duplicate";

@@ -42,9 +42,29 @@ export class Sender {
   /** Rows left "sending" by a crash may have been delivered: never resend them. */
   async recover(): Promise<void> {
     // an anonymous reply that may have gone out must not stay behind either (reporter + item in one row)
-    await this.db.outbox.deleteMany({ where: { status: "sending", ephemeral: true } });
+    if ((await this.db.outbox.deleteMany({ where: { status: "sending", ephemeral: true } })).count) await this.scrubWal();
     const n = await this.db.outbox.updateMany({ where: { status: "sending" }, data: { status: "uncertain" } });
     if (n.count) this.log.warn("outbox.uncertain", { count: n.count });
+  }
+
+  /**
+   * Delete an anonymous reply once it is sent (or given up). secure_delete wipes it from the database
+   * file; the WAL still holds the pages written with it (reply and item together) until they are reused,
+   * so the WAL is checkpointed into the file and truncated at once.
+   */
+  private async forget(id: number): Promise<void> {
+    await this.db.outbox.delete({ where: { id } });
+    await this.scrubWal();
+  }
+
+  private async scrubWal(): Promise<void> {
+    try {
+      const [r] = await this.db.$queryRawUnsafe<{ busy: number | bigint }[]>("PRAGMA wal_checkpoint(TRUNCATE)");
+      // another process reading or writing: the next checkpoint (tick) copies it over
+      if (Number(r?.busy)) this.log.warn("db.wal_truncate_busy");
+    } catch (e) {
+      this.log.warn("db.wal_truncate_failed", { error: String((e as Error)?.message ?? e) });
+    }
   }
 
   /** Send everything due now. Concurrent calls coalesce into one running drain. */
@@ -152,14 +172,16 @@ export class Sender {
           continue;
         }
         if (!(await this.claim(row.id))) continue; // another instance took it
+        let delivered = 0; // parts of this row that went out
         try {
           const mentions = JSON.parse(row.mentions) as string[];
           for (let i = 0; i < parts.length; i++) {
             if (row.filePath) await this.transport.sendFile(target, parts[i]);
             else await this.transport.sendText(target, parts[i], i === 0 ? mentions : []);
             window.push(this.clock.now().getTime());
+            delivered++;
           }
-          if (row.ephemeral) await this.db.outbox.delete({ where: { id: row.id } });
+          if (row.ephemeral) await this.forget(row.id);
           else this.delivered = { id: row.id, at: this.clock.now() }; // recorded with the next claim, or below
           progressed = true;
         } catch (e) {
@@ -168,20 +190,24 @@ export class Sender {
           const retry = definite && attempts < MAX_ATTEMPTS;
           if (row.ephemeral && !retry) {
             // given up, or perhaps delivered: either way the anonymous reply row is not kept
-            await this.db.outbox.delete({ where: { id: row.id } });
+            await this.forget(row.id);
             this.log.warn("outbox.send_failed", { id: row.id, definite, retry, ephemeral: true });
             blocked.add(key);
             continue;
           }
+          // a transport's error may name the recipient: an anonymous reply's is not written anywhere
+          const error = row.ephemeral ? "（匿名回复：原因不记录）" : String((e as Error)?.message ?? e).slice(0, 500);
           await this.db.outbox.update({
             where: { id: row.id },
             data: {
               status: retry ? "pending" : definite ? "failed" : "uncertain",
               notBefore: new Date(this.clock.now().getTime() + 30_000 * 2 ** attempts),
-              error: String((e as Error)?.message ?? e).slice(0, 500),
+              error,
+              // the parts already delivered are not part of the row any more (a retry sends the rest)
+              ...(delivered > 0 ? { text: parts.slice(delivered).join("\n"), mentions: "[]" } : {}),
             },
           });
-          this.log.warn("outbox.send_failed", { id: row.id, definite, retry, error: String((e as Error)?.message ?? e) });
+          this.log.warn("outbox.send_failed", { id: row.id, definite, retry, ...(row.ephemeral ? { ephemeral: true } : { error }), ...(delivered ? { partsSent: delivered } : {}) });
           blocked.add(key);
         }
       }
