@@ -75,6 +75,7 @@ export class App {
       outcome = await this.pipeline.handle(msg);
     } catch (e) {
       this.log.error("pipeline.failed", { error: String((e as Error)?.stack ?? e) });
+      await this.sender.drain(); // the failure notice, if one was queued
       throw e;
     }
     await this.sender.drain();

@@ -148,6 +148,9 @@ export class Pipeline {
     } catch (e) {
       if (e instanceof Duplicate) return "duplicate";
       if (e instanceof UserError) return refuse(e.showUsage ? `用法：${def.usage}\n${e.message}` : e.message);
+      // not silence: the sender hears that nothing was done. The key stays unclaimed, so the same
+      // message delivered again is handled afresh.
+      await this.tellFailure(msg, sender, now, def.anonymous === true).catch(() => {});
       throw e;
     }
     d.log.info("command", def.anonymous ? { cmd: def.name } : { cmd: def.name, from: sender.id, chat: msg.chat.kind === "room" ? msg.chat.id : "private" });
@@ -175,6 +178,12 @@ export class Pipeline {
       throw e;
     }
     return "refused";
+  }
+
+  private async tellFailure(msg: InboundMessage, sender: Person, now: Date, ephemeral: boolean): Promise<void> {
+    const { target, mentions } = replyTarget(msg.chat, sender.id);
+    const text = "系统处理这条命令时出错，本条没有办理，请稍后重发；如果反复出现，请联系镇作风整顿办。";
+    await this.d.db.$transaction((tx) => insertOutgoing(tx, [{ target, text, mentions, ephemeral }], now), TX);
   }
 
   /**
