@@ -135,6 +135,65 @@ describe("one database connection, shared", () => {
     expect(await db.outbox.count()).toBe(1);
     await db.$disconnect();
   });
+
+  /** A client on `file` as openDatabase makes it, with a short busy timeout (the real one is 10 s). */
+  async function client(file: string) {
+    const { PrismaBetterSqlite3 } = await import("@prisma/adapter-better-sqlite3");
+    const { PrismaClient } = await import("../src/generated/prisma/client.ts");
+    const { applyMigrations } = await import("../src/db/engine.ts");
+    const { tunedFactory } = await import("../src/db/sqlite-tuning.ts");
+    await applyMigrations(file);
+    const db = new PrismaClient({ adapter: tunedFactory(new PrismaBetterSqlite3({ url: file, timeout: 100 })) });
+    await db.$queryRawUnsafe("PRAGMA journal_mode = WAL");
+    return db;
+  }
+  const within = <T,>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<"hung">((r) => setTimeout(() => r("hung"), ms))]);
+
+  it("a transaction that could not begin (another process held the write lock) leaves the connection usable", async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "duban-busy-")), "d.db");
+    const db = await client(file);
+    const other = new Database(file);
+    other.exec("BEGIN IMMEDIATE"); // a second instance in the middle of a long write
+    await expect(db.$transaction((tx) => tx.processedMessage.count(), { maxWait: 20_000 })).rejects.toThrow();
+    other.exec("COMMIT");
+    other.close();
+    expect(await within(db.$transaction((tx) => tx.processedMessage.create({ data: { key: "k", at: new Date() } })), 5_000)).not.toBe("hung");
+    expect(await within(db.processedMessage.count(), 5_000)).toBe(1);
+    await db.$disconnect();
+  });
+
+  it("a transaction that waits for another process's write lock goes ahead once it is released", async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "duban-busy-")), "d.db");
+    const db = await client(file);
+    const other = new Database(file);
+    other.exec("BEGIN IMMEDIATE");
+    setTimeout(() => {
+      other.exec("COMMIT");
+      other.close();
+    }, 400);
+    await db.$transaction((tx) => tx.processedMessage.create({ data: { key: "k", at: new Date() } }));
+    expect(await db.processedMessage.count()).toBe(1);
+    await db.$disconnect();
+  });
+
+  it("a failed COMMIT is rolled back: what runs next is not caught in it, and is saved", async () => {
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), "duban-commit-")), "d.db");
+    const db = await client(file);
+    // a foreign key checked at COMMIT: the COMMIT fails and SQLite keeps the transaction open
+    await expect(
+      db.$transaction(async (tx) => {
+        await tx.$executeRawUnsafe("PRAGMA defer_foreign_keys = ON");
+        await tx.$executeRawUnsafe(`INSERT INTO "Evidence" ("itemId", "eventId", "path", "fromId", "at") VALUES (999, 999, 'x', 'y', 0)`);
+      }),
+    ).rejects.toThrow();
+    await db.processedMessage.create({ data: { key: "after", at: new Date() } });
+    expect(await within(db.$transaction((tx) => tx.processedMessage.count()), 5_000)).toBe(1);
+    const other = new Database(file, { readonly: true });
+    expect((other.prepare(`SELECT COUNT(*) AS n FROM "ProcessedMessage"`).get() as { n: number }).n).toBe(1);
+    expect((other.prepare(`SELECT COUNT(*) AS n FROM "Evidence"`).get() as { n: number }).n).toBe(0);
+    other.close();
+    await db.$disconnect();
+  });
 });
 
 describe("nothing typed is dropped because the database was busy", () => {

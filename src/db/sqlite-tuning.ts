@@ -1,13 +1,16 @@
-// Three things the better-sqlite3 driver adapter does not do, added around its connection:
+// What the better-sqlite3 driver adapter does not do, added around its connection:
 //  - a prepared-statement cache: the adapter prepares every query anew (the largest single cost of a
 //    command in the profile); Prisma's SQL text is stable per query shape, so statements are reused;
-//  - BEGIN IMMEDIATE for transactions: a deferred BEGIN that reads and then writes fails at once with
-//    SQLITE_BUSY when another process (a second instance on the same file) holds the write lock, instead
-//    of waiting for it under the busy timeout;
 //  - statements outside a transaction wait while one is open. The adapter serialises transactions with
 //    each other, but runs any other statement at once on the same connection — that is, inside whatever
 //    transaction is open: the sender's "sending" claim would be undone by another command's rollback
-//    (and the message sent again), and a read would see rows not yet committed.
+//    (and the message sent again), and a read would see rows not yet committed;
+//  - transactions begin here, with BEGIN IMMEDIATE: a deferred BEGIN that reads and then writes fails at
+//    once with SQLITE_BUSY when another process (a second instance on the same file) holds the write
+//    lock. The adapter's own BEGIN is a no-op: when it fails, the adapter keeps its internal lock for
+//    good and every later transaction of the process waits forever;
+//  - a transaction whose COMMIT failed is rolled back (the adapter's rollback() sends nothing, and
+//    SQLite keeps such a transaction open: later statements would run inside it and never be saved).
 import type { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 
 type Stmt = {
@@ -16,15 +19,18 @@ type Stmt = {
   columns(): unknown[];
   raw(on?: boolean): { all(args?: unknown[]): unknown[] };
 };
-type Client = { prepare(sql: string): Stmt };
+type Client = { prepare(sql: string): Stmt; inTransaction: boolean };
+
+/** Stands for the adapter's own "BEGIN": the transaction was begun already (see serialize). */
+const BEGUN: Stmt = { reader: false, run: () => ({ changes: 0 }), columns: () => [], raw: () => ({ all: () => [] }) };
 
 const MAX_STATEMENTS = 1000;
 
 function tune(client: Client): void {
   const prepare = client.prepare.bind(client);
   const cache = new Map<string, Stmt>();
-  client.prepare = (sql: string) => {
-    const text = sql === "BEGIN" ? "BEGIN IMMEDIATE" : sql;
+  client.prepare = (text: string) => {
+    if (text === "BEGIN") return BEGUN;
     let st = cache.get(text);
     if (!st) {
       st = prepare(text);
@@ -63,7 +69,27 @@ function mutex() {
   };
 }
 
-function serialize(conn: Connection): void {
+const BUSY_RETRIES = 10;
+
+/** BEGIN IMMEDIATE, waiting (busy timeout, then retries) while another process holds the write lock. */
+async function begin(client: Client): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      client.prepare("BEGIN IMMEDIATE").run();
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code !== "SQLITE_BUSY" || attempt >= BUSY_RETRIES) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+/** Leave no transaction open on the connection. */
+function rollbackIfOpen(client: Client): void {
+  if (client.inTransaction) client.prepare("ROLLBACK").run();
+}
+
+function serialize(conn: Connection, client: Client): void {
   const lock = mutex();
   const alone =
     (f: Fn): Fn =>
@@ -83,7 +109,11 @@ function serialize(conn: Connection): void {
   conn.startTransaction = async (...a) => {
     const release = await lock();
     try {
-      const tx = await start(...a);
+      await begin(client);
+      const tx = await start(...a).catch((e: unknown) => {
+        rollbackIfOpen(client);
+        throw e;
+      });
       let open = true;
       const end = (f: Fn): Fn => async (...b) => {
         try {
@@ -91,7 +121,11 @@ function serialize(conn: Connection): void {
         } finally {
           if (open) {
             open = false;
-            release();
+            try {
+              rollbackIfOpen(client); // only after a failed COMMIT (Prisma then calls rollback())
+            } finally {
+              release();
+            }
           }
         }
       };
@@ -109,7 +143,7 @@ export function tunedFactory(inner: PrismaBetterSqlite3): PrismaBetterSqlite3 {
   const wrap = async (p: Promise<any>) => {
     const adapter = await p;
     tune(adapter.client as Client);
-    serialize(adapter);
+    serialize(adapter, adapter.client as Client);
     return adapter;
   };
   return {
