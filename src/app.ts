@@ -6,7 +6,7 @@ import { commands } from "../commands/index.ts";
 import type { Config } from "./config/schema.ts";
 import type { Clock } from "./core/clock.ts";
 import type { Logger } from "./core/log.ts";
-import { Pipeline, type InboundMessage, type Outcome } from "./core/pipeline.ts";
+import { clearStaleStaging, Pipeline, type InboundMessage, type Outcome } from "./core/pipeline.ts";
 import { Registry } from "./core/registry.ts";
 import { Sender, type Transport } from "./core/sender.ts";
 import { checkpoint, openDatabase, type Db, type Tx } from "./db/client.ts";
@@ -48,6 +48,7 @@ export class App {
     const filesDir = o.filesDir ?? path.join(path.dirname(o.evidenceDir), "exports");
     const cal = new Calendar(o.cfg.timezone, o.cfg.calendar);
     await syncRoster(db, o.cfg);
+    clearStaleStaging(o.evidenceDir);
     const pipeline = new Pipeline({
       db,
       cfg: o.cfg,

@@ -1,6 +1,6 @@
 // SPEC §7, each guarantee with a test that fails when it breaks.
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -264,6 +264,12 @@ describe("nothing typed is dropped because the database was busy", () => {
     expect(readFileSync(ev.path)).toEqual(readFileSync(EVIDENCE_PNG));
     expect(sent).toContain("已收到 #1 的整改佐证照片（第 1 张）");
     expect(await app.handle(photo)).toBe("duplicate");
+    expect(await app.db.evidence.count()).toBe(1);
+    // a download that breaks off leaves no half file, and nothing is recorded
+    const broken = { ...photo, id: "m4", image: { async save(base: string) { writeFileSync(base + ".jpg", "half"); throw new Error("连接中断"); } } };
+    await expect(app.handle(broken)).rejects.toThrow("连接中断");
+    expect(sent.at(-1)).toBe("这张照片没有接收成功，请在 10 分钟内重新发送（#1 的整改佐证）。");
+    expect(readdirSync(path.join(dir, ".incoming"))).toEqual([]);
     expect(await app.db.evidence.count()).toBe(1);
     await app.close();
   });

@@ -4,7 +4,7 @@
 // A reply exists only as an outbox row of the committed transaction: nothing is acknowledged before
 // it is durable, and a rolled-back command says nothing but its refusal.
 import path from "node:path";
-import { mkdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
 import { isUniqueViolation, type Db, type Tx } from "../db/client.ts";
 import type { Calendar } from "../domain/calendar.ts";
@@ -150,7 +150,7 @@ export class Pipeline {
       if (e instanceof UserError) return refuse(e.showUsage ? `用法：${def.usage}\n${e.message}` : e.message);
       // not silence: the sender hears that nothing was done. The key stays unclaimed, so the same
       // message delivered again is handled afresh.
-      await this.tellFailure(msg, sender, now, def.anonymous === true).catch(() => {});
+      await this.tellFailure(msg, now, def.anonymous === true).catch(() => {});
       throw e;
     }
     d.log.info("command", def.anonymous ? { cmd: def.name } : { cmd: def.name, from: sender.id, chat: msg.chat.kind === "room" ? msg.chat.id : "private" });
@@ -180,9 +180,9 @@ export class Pipeline {
     return "refused";
   }
 
-  private async tellFailure(msg: InboundMessage, sender: Person, now: Date, ephemeral: boolean): Promise<void> {
-    const { target, mentions } = replyTarget(msg.chat, sender.id);
-    const text = "系统处理这条命令时出错，本条没有办理，请稍后重发；如果反复出现，请联系镇作风整顿办。";
+  /** Tell the sender something went wrong (no message key is claimed: a redelivery is handled afresh). */
+  private async tellFailure(msg: InboundMessage, now: Date, ephemeral = false, text = "系统处理这条命令时出错，本条没有办理，请稍后重发；如果反复出现，请联系镇作风整顿办。"): Promise<void> {
+    const { target, mentions } = replyTarget(msg.chat, msg.senderId);
     await this.d.db.$transaction((tx) => insertOutgoing(tx, [{ target, text, mentions, ephemeral }], now), TX);
   }
 
@@ -207,7 +207,12 @@ export class Pipeline {
     if (await d.db.processedMessage.findUnique({ where: { key } })) return "duplicate";
     const staging = path.join(d.evidenceDir, ".incoming");
     mkdirSync(staging, { recursive: true });
-    const staged = await msg.image!.save(path.join(staging, key.replace(/[^\w.-]/g, "_")));
+    const base = path.join(staging, key.replace(/[^\w.-]/g, "_"));
+    const staged = await msg.image!.save(base).catch(async (e) => {
+      removeStaged(base); // a download that broke off halfway
+      await this.tellFailure(msg, now, false, `这张照片没有接收成功，请在 10 分钟内重新发送（#${pending.item.no} 的整改佐证）。`).catch(() => {});
+      throw e;
+    });
     let saved: string | undefined;
     try {
       const outcome = await d.db.$transaction(async (tx) => {
@@ -245,6 +250,23 @@ export class Pipeline {
     if (existing) await this.d.db.room.update({ where: { id }, data: { topic, updatedAt: now, unitName: existing.unitName ?? unit, circular: existing.circular || circular } });
     else await this.d.db.room.create({ data: { id, topic, unitName: unit, circular, updatedAt: now } });
     this.knownRooms.set(id, topic);
+  }
+}
+
+/** Files staged for `base` (the transport adds the extension). */
+function removeStaged(base: string): void {
+  const dir = path.dirname(base);
+  const name = path.basename(base);
+  for (const f of existsSync(dir) ? readdirSync(dir) : []) if (f.startsWith(name)) rmSync(path.join(dir, f), { force: true });
+}
+
+/** Photos left in the staging folder by a crash between download and transaction (files' own clock). */
+export function clearStaleStaging(evidenceDir: string): void {
+  const dir = path.join(evidenceDir, ".incoming");
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) {
+    const file = path.join(dir, f);
+    if (Date.now() - statSync(file).mtimeMs > 3_600_000) rmSync(file, { force: true });
   }
 }
 
