@@ -7,11 +7,26 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { App } from "../src/app.ts";
 import { systemClock } from "../src/core/clock.ts";
-import { createLogger } from "../src/core/log.ts";
+import { createLogger, type Logger } from "../src/core/log.ts";
+import type { Transport } from "../src/core/sender.ts";
 import { openDatabase } from "../src/db/client.ts";
 import { EVIDENCE_PNG, EXAMPLE_CONFIG, ROOT, bot, example } from "./helpers.ts";
 
 const G = "东村工作群";
+
+/** An App on `<dir>/d.db` (system clock) whose transport is `sendText`; files are dropped. */
+function openApp(dir: string, sendText: Transport["sendText"], o: { maxBytes?: number; log?: Logger } = {}) {
+  return App.open({
+    cfg: example(),
+    databaseUrl: "file:" + path.join(dir, "d.db"),
+    clock: systemClock,
+    transport: { limits: { maxBytes: o.maxBytes ?? 2000, perTarget: 100, windowMs: 60_000 }, sendText, async sendFile() {} },
+    log: o.log ?? createLogger("silent"),
+    selfId: () => "bot",
+    botNames: () => [],
+    evidenceDir: dir,
+  });
+}
 
 describe("the same message delivered twice is handled once", () => {
   it("a command", async () => {
@@ -198,15 +213,8 @@ describe("one database connection, shared", () => {
 
 describe("nothing typed is dropped because the database was busy", () => {
   const open = (dir: string, sent: string[]) =>
-    App.open({
-      cfg: example(),
-      databaseUrl: "file:" + path.join(dir, "d.db"),
-      clock: systemClock,
-      transport: { limits: { maxBytes: 2000, perTarget: 100, windowMs: 60_000 }, async sendText(_t, text) { sent.push(text); }, async sendFile() {} },
-      log: createLogger("silent"),
-      selfId: () => "bot",
-      botNames: () => [],
-      evidenceDir: dir,
+    openApp(dir, async (_t, text) => {
+      sent.push(text);
     });
   const msg = (id: string, from: string, text: string, room?: boolean) => ({
     id,
@@ -340,23 +348,14 @@ describe("the anonymous reporter's identity", () => {
     const { DefiniteSendFailure } = await import("../src/core/sender.ts");
     let fail: "unknown" | "definite" = "unknown";
     const logs: string[] = [];
-    const app = await App.open({
-      cfg: example(),
-      databaseUrl: "file:" + path.join(dir, "d.db"),
-      clock: systemClock,
-      transport: {
-        limits: { maxBytes: 2000, perTarget: 100, windowMs: 60_000 },
-        async sendText(t) {
-          // as Wechaty's transport says it: the error names the contact
-          if (t.id === "xiaomei") throw fail === "definite" ? new DefiniteSendFailure(`联系人 ${t.id} 不存在`) : new Error(`socket hang up (${t.id})`);
-        },
-        async sendFile() {},
+    const app = await openApp(
+      dir,
+      async (t) => {
+        // as Wechaty's transport says it: the error names the contact
+        if (t.id === "xiaomei") throw fail === "definite" ? new DefiniteSendFailure(`联系人 ${t.id} 不存在`) : new Error(`socket hang up (${t.id})`);
       },
-      log: createLogger("debug", (l) => logs.push(l)),
-      selfId: () => "bot",
-      botNames: () => [],
-      evidenceDir: dir,
-    });
+      { log: createLogger("debug", (l) => logs.push(l)) },
+    );
     const msg = (id: string) => ({ id, chat: { kind: "private" as const }, senderId: "xiaomei", senderName: "小梅", text: "/匿名上报 村主任优亲厚友", mentioned: [] });
     await app.handle(msg("a")); // unknown failure: may have been delivered
     expect(await app.db.outbox.count({ where: { targetId: "xiaomei" } })).toBe(0);
@@ -372,7 +371,7 @@ describe("the anonymous reporter's identity", () => {
     // a crash while sending it: restart removes the row instead of keeping it as "uncertain"
     await app.db.outbox.create({ data: { targetKind: "contact", targetId: "xiaomei", text: "已匿名登记 #3", ephemeral: true, status: "sending", notBefore: new Date(0), createdAt: new Date() } });
     await app.close();
-    const again = await App.open({ cfg: example(), databaseUrl: "file:" + path.join(dir, "d.db"), clock: systemClock, transport: { limits: { maxBytes: 2000, perTarget: 100, windowMs: 60_000 }, sendText: async () => {}, sendFile: async () => {} }, log: createLogger("silent"), selfId: () => "bot", botNames: () => [], evidenceDir: dir });
+    const again = await openApp(dir, async () => {});
     expect(await again.db.outbox.count({ where: { targetId: "xiaomei" } })).toBe(0);
     await again.close();
   });
@@ -435,18 +434,6 @@ describe("sending respects each transport's limits", () => {
     await b.close();
   });
 
-  /** An app on a fresh database file in `dir` whose transport is `sendText` (files are dropped). */
-  const appWith = (dir: string, sendText: (text: string) => Promise<void>) =>
-    App.open({
-      cfg: example(),
-      databaseUrl: "file:" + path.join(dir, "d.db"),
-      clock: systemClock,
-      transport: { limits: { maxBytes: 2000, perTarget: 100, windowMs: 60_000 }, sendText: (_t, text) => sendText(text), async sendFile() {} },
-      log: createLogger("silent"),
-      selfId: () => "bot",
-      botNames: () => [],
-      evidenceDir: dir,
-    });
   const say = (id: string, text: string) => ({ id, chat: { kind: "private" as const }, senderId: "zhangsan", senderName: "张三", text, mentioned: [] });
 
   it("a long message whose later part fails is resumed there: no part goes out twice", async () => {
@@ -454,26 +441,17 @@ describe("sending respects each transport's limits", () => {
     const { DefiniteSendFailure } = await import("../src/core/sender.ts");
     const parts: string[] = [];
     let failOnce = 2; // the second part fails, certainly not delivered
-    const app = await App.open({
-      cfg: example(),
-      databaseUrl: "file:" + path.join(dir, "d.db"),
-      clock: systemClock,
-      transport: {
-        limits: { maxBytes: 300, perTarget: 100, windowMs: 60_000 },
-        async sendText(_t, text) {
-          if (parts.length + 1 === failOnce) {
-            failOnce = 0;
-            throw new DefiniteSendFailure("网络繁忙");
-          }
-          parts.push(text);
-        },
-        async sendFile() {},
+    const app = await openApp(
+      dir,
+      async (_t, text) => {
+        if (parts.length + 1 === failOnce) {
+          failOnce = 0;
+          throw new DefiniteSendFailure("网络繁忙");
+        }
+        parts.push(text);
       },
-      log: createLogger("silent"),
-      selfId: () => "bot",
-      botNames: () => [],
-      evidenceDir: dir,
-    });
+      { maxBytes: 300 },
+    );
     await app.handle(say("h", "/帮助"));
     expect(parts.length).toBe(1);
     await app.db.outbox.updateMany({ where: { status: "pending" }, data: { notBefore: new Date(0) } });
@@ -491,7 +469,7 @@ describe("sending respects each transport's limits", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "duban-send-"));
     const sent: string[] = [];
     let failAt = 3;
-    const app = await appWith(dir, async (text) => {
+    const app = await openApp(dir, async (_t, text) => {
       if (sent.length + 1 === failAt) throw new Error("socket hang up");
       sent.push(text);
     });
@@ -517,7 +495,7 @@ describe("sending respects each transport's limits", () => {
     let failNext: "definite" | "unknown" | null = null;
     const { DefiniteSendFailure } = await import("../src/core/sender.ts");
     const open = () =>
-      appWith(dir, async (text) => {
+      openApp(dir, async (_t, text) => {
         const f = failNext;
         failNext = null;
         if (f === "definite") throw new DefiniteSendFailure("群不存在");
