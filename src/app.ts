@@ -5,6 +5,7 @@ import path from "node:path";
 import { commands } from "../commands/index.ts";
 import type { Config } from "./config/schema.ts";
 import type { Clock } from "./core/clock.ts";
+import { errText } from "./core/errors.ts";
 import type { Logger } from "./core/log.ts";
 import { clearStaleStaging, Pipeline, type InboundMessage, type Outcome } from "./core/pipeline.ts";
 import { Registry } from "./core/registry.ts";
@@ -88,7 +89,7 @@ export class App {
     await this.scheduler.runDue(this.clock.now());
     await this.sender.drain();
     // a failed checkpoint loses nothing (the WAL keeps it all); the next tick tries again
-    await checkpoint(this.db).catch((e) => this.log.warn("db.checkpoint_failed", { error: String((e as Error)?.message ?? e) }));
+    await checkpoint(this.db).catch((e) => this.log.warn("db.checkpoint_failed", { error: errText(e) }));
   }
 
   /** The next instant after now at which tick() has something to do, or null. */

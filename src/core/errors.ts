@@ -1,3 +1,6 @@
+/** An error's message, for a log line. */
+export const errText = (e: unknown): string => String((e as Error)?.message ?? e);
+
 /** A refusal or a bad input: `message` is shown to the user as is (one Chinese sentence). */
 export class UserError extends Error {
   constructor(

@@ -2,7 +2,8 @@
 // boundaries under the transport's byte limit, and rate-limits per target by queueing (never dropping).
 // A row is marked "sending" before it goes out; after a crash such rows become "uncertain" and are not
 // resent: only a definite failure is retried.
-import type { Db } from "../db/client.ts";
+import { checkpoint, type Db } from "../db/client.ts";
+import { errText } from "./errors.ts";
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./log.ts";
 import { dbTime, type Target } from "./outbox.ts";
@@ -59,11 +60,10 @@ export class Sender {
 
   private async scrubWal(): Promise<void> {
     try {
-      const [r] = await this.db.$queryRawUnsafe<{ busy: number | bigint }[]>("PRAGMA wal_checkpoint(TRUNCATE)");
       // another process reading or writing: the next checkpoint (tick) copies it over
-      if (Number(r?.busy)) this.log.warn("db.wal_truncate_busy");
+      if (!(await checkpoint(this.db, "TRUNCATE"))) this.log.warn("db.wal_truncate_busy");
     } catch (e) {
-      this.log.warn("db.wal_truncate_failed", { error: String((e as Error)?.message ?? e) });
+      this.log.warn("db.wal_truncate_failed", { error: errText(e) });
     }
   }
 
@@ -132,7 +132,7 @@ export class Sender {
       await this.db.outbox.updateMany({ where: { id: d.id, status: { in: ["sending", "uncertain"] } }, data: { status: "sent", sentAt: d.at } });
     } catch (e) {
       // it stays "sending" → "uncertain" at the next start: not resent, only mislabelled
-      this.log.warn("outbox.mark_sent_failed", { id: d.id, error: String((e as Error)?.message ?? e) });
+      this.log.warn("outbox.mark_sent_failed", { id: d.id, error: errText(e) });
     }
   }
 
@@ -196,7 +196,7 @@ export class Sender {
             continue;
           }
           // a transport's error may name the recipient: an anonymous reply's is not written anywhere
-          const error = row.ephemeral ? "（匿名回复：原因不记录）" : String((e as Error)?.message ?? e).slice(0, 500);
+          const error = row.ephemeral ? "（匿名回复：原因不记录）" : errText(e).slice(0, 500);
           await this.db.outbox.update({
             where: { id: row.id },
             data: {

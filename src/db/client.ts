@@ -36,9 +36,14 @@ export async function openDatabase(url = process.env.DATABASE_URL || DEFAULT_DAT
   return { db, file, applied };
 }
 
-/** Copy what the WAL holds back into the database file without waiting for readers or writers. */
-export async function checkpoint(db: Db): Promise<void> {
-  await db.$queryRawUnsafe("PRAGMA wal_checkpoint(PASSIVE)");
+/**
+ * Copy what the WAL holds back into the database file. PASSIVE waits for nobody; TRUNCATE also empties
+ * the WAL file (so nothing deleted lingers in it). Returns false when another process kept it from
+ * finishing (the next one copies the rest).
+ */
+export async function checkpoint(db: Db, mode: "PASSIVE" | "TRUNCATE" = "PASSIVE"): Promise<boolean> {
+  const [r] = await db.$queryRawUnsafe<{ busy: number | bigint }[]>(`PRAGMA wal_checkpoint(${mode})`);
+  return !Number(r?.busy);
 }
 
 /** True for Prisma's unique-constraint violation. */

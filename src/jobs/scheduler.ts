@@ -8,6 +8,7 @@ import type { Config } from "../config/schema.ts";
 import { isUniqueViolation, type Db } from "../db/client.ts";
 import type { Calendar } from "../domain/calendar.ts";
 import type { Org } from "../domain/org.ts";
+import { errText } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
 import { circularJob } from "./circular.ts";
 import { digestJob } from "./digest.ts";
@@ -62,7 +63,7 @@ export class Scheduler {
             this.done.add(id); // another instance ran it
             continue;
           }
-          this.log.error("job.failed", { job: job.name, period: slot.period, error: String((e as Error)?.message ?? e) });
+          this.log.error("job.failed", { job: job.name, period: slot.period, error: errText(e) });
         }
       }
     }
