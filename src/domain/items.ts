@@ -79,7 +79,11 @@ export class Items {
     return this.tx.item.update({ where: { id: item.id }, data });
   }
 
-  /** Record an event. For an anonymous report neither actor nor message key is stored. */
+  /**
+   * Record an event. `item` is the item as the event leaves it: its status, unit, assignee and deadline
+   * are kept with the event, so any earlier instant can be reconstructed (circulars "as of" month end).
+   * For an anonymous report neither actor nor message key is stored.
+   */
   async event(item: Item, actorId: string | null, kind: string, detail = "", anonymous = false): Promise<number> {
     const ev = await this.tx.event.create({
       data: {
@@ -90,6 +94,10 @@ export class Items {
         detail,
         chatId: anonymous ? null : (this.source.chatId ?? null),
         messageKey: anonymous ? null : (this.source.messageKey ?? null),
+        toStatus: item.status,
+        toUnit: item.unitName,
+        toAssignee: item.assigneeId,
+        toDeadline: item.deadline,
       },
     });
     return ev.id;
