@@ -50,6 +50,7 @@ async function setup(cfg: Config) {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+  const ev = raw.prepare(`INSERT INTO Event (itemId, at, actorId, kind, detail, toStatus, toUnit, toAssignee, toDeadline) VALUES (?, ?, NULL, ?, '', ?, ?, ?, ?)`);
   raw.transaction(() => {
     for (let no = 1; no <= ITEMS; no++) {
       const u = Math.floor(rnd() * UNITS);
@@ -57,7 +58,10 @@ async function setup(cfg: Config) {
       const assignee = m < MEMBERS - 13 && rnd() < 0.8 ? `m${m}` : null;
       const deadline = cal.addDays(DAY, Math.floor(rnd() * 90) - 60); // two thirds already overdue
       const status = rnd() < 0.1 ? "待验收" : "整改中";
-      ins.run(cfg.campaign.name, no, `问题${no}：村务公开栏未按时更新`, `单位${u + 1}`, assignee, status, deadline, dbTime(new Date(NOW.getTime() - 86_400_000 * 30)));
+      const created = dbTime(new Date(NOW.getTime() - 86_400_000 * 30));
+      const id = ins.run(cfg.campaign.name, no, `问题${no}：村务公开栏未按时更新`, `单位${u + 1}`, assignee, status, deadline, created).lastInsertRowid;
+      // its timeline, as the commands write it (circulars are reconstructed from it)
+      ev.run(id, created, "上报", status, `单位${u + 1}`, assignee, deadline);
     }
   })();
   // the 400 villages have a work group each, plus one circular group

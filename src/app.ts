@@ -32,6 +32,8 @@ export interface AppOptions {
 export class App {
   private constructor(
     readonly db: Db,
+    /** the read-only connection (reports read snapshots of it) */
+    readonly read: Db,
     readonly cfg: Config,
     readonly org: Org,
     readonly cal: Calendar,
@@ -43,7 +45,7 @@ export class App {
   ) {}
 
   static async open(o: AppOptions): Promise<App> {
-    const { db, applied } = await openDatabase(o.databaseUrl);
+    const { db, read, applied } = await openDatabase(o.databaseUrl);
     if (applied.length) o.log.info("db.migrated", { applied });
     const org = new Org(o.cfg);
     const filesDir = o.filesDir ?? path.join(path.dirname(o.evidenceDir), "exports");
@@ -52,6 +54,7 @@ export class App {
     clearStaleStaging(o.evidenceDir);
     const pipeline = new Pipeline({
       db,
+      read,
       cfg: o.cfg,
       org,
       cal,
@@ -66,8 +69,8 @@ export class App {
     });
     const sender = new Sender(db, o.transport, o.clock, o.log);
     await sender.recover();
-    const scheduler = new Scheduler(db, o.cfg, org, cal, o.log, filesDir);
-    return new App(db, o.cfg, org, cal, pipeline, sender, scheduler, o.clock, o.log);
+    const scheduler = new Scheduler(db, read, o.cfg, org, cal, o.log, filesDir);
+    return new App(db, read, o.cfg, org, cal, pipeline, sender, scheduler, o.clock, o.log);
   }
 
   /** One incoming message, then whatever became due to send. */
@@ -105,6 +108,7 @@ export class App {
   }
 
   async close(): Promise<void> {
+    await this.read.$disconnect();
     await this.db.$disconnect();
   }
 }

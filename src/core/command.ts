@@ -6,6 +6,7 @@ import type { Calendar, Ymd } from "../domain/calendar.ts";
 import { parseDate } from "./dates.ts";
 import type { ParsedArgs } from "./parse.ts";
 import type { Ctx } from "./context.ts";
+import type { Tx } from "../db/client.ts";
 
 /**
  * Who may use a command (checked by the core before anything runs). Rules that depend on the item
@@ -50,8 +51,17 @@ export interface CommandDef<A = any> {
   from: (p: ParsedArgs) => Record<string, unknown>;
   /** validates and resolves the arguments; messages are shown to the user */
   args: (r: Resolvers) => z.ZodType<A>;
-  run: (ctx: Ctx, args: A) => Promise<void>;
+  /**
+   * Long reads (a ledger, a circular): run before the command's transaction, on a consistent snapshot of
+   * the read-only connection, so nobody waits for the write lock meanwhile. May throw a UserError. What it
+   * returns is passed to run().
+   */
+  prepare?: (r: ReadCtx, args: A) => Promise<any>;
+  run: (ctx: Ctx, args: A, prepared?: any) => Promise<void>;
 }
+
+/** What prepare() gets: the snapshot and who, where and when — no way to write. */
+export type ReadCtx = Pick<Ctx, "now" | "today" | "cfg" | "org" | "cal" | "sender" | "chat" | "filesDir"> & { read: Tx };
 
 export function defineCommand<A>(def: CommandDef<A>): CommandDef<A> {
   return def;

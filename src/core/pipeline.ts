@@ -6,7 +6,7 @@
 import path from "node:path";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
-import { isUniqueViolation, type Db, type Tx } from "../db/client.ts";
+import { isUniqueViolation, snapshot, type Db, type Tx } from "../db/client.ts";
 import type { Calendar } from "../domain/calendar.ts";
 import { Items } from "../domain/items.ts";
 import type { Org, Person } from "../domain/org.ts";
@@ -53,6 +53,8 @@ const TX = { maxWait: 150_000, timeout: 120_000 } as const;
 
 export interface PipelineDeps {
   db: Db;
+  /** the read-only connection: commands' long reads (prepare) run on a snapshot of it */
+  read: Db;
   cfg: Config;
   org: Org;
   cal: Calendar;
@@ -123,7 +125,10 @@ export class Pipeline {
     if (!args.success) return refuse(`用法：${def.usage}\n${args.error.issues[0]?.message ?? "参数有误"}`);
 
     const key = this.key(msg);
+    let prepared: unknown;
     try {
+      const prepare = def.prepare;
+      if (prepare) prepared = await snapshot(d.read, (read) => prepare({ read, now, today, cfg: d.cfg, org: d.org, cal: d.cal, sender, chat: msg.chat, filesDir: d.filesDir }, args.data));
       await d.db.$transaction(async (tx) => {
         await this.claim(tx, key, now);
         const outbox = new OutboxBatch(tx, now);
@@ -141,7 +146,7 @@ export class Pipeline {
           commands: d.registry.all,
           filesDir: d.filesDir,
         }, outbox);
-        await def.run(ctx, args.data);
+        await def.run(ctx, args.data, prepared);
         await outbox.flush();
         await d.beforeCommit?.(tx);
       }, TX);

@@ -17,7 +17,13 @@ export function sqlitePath(url: string): string {
   return path.resolve(url.slice("file:".length));
 }
 
-export async function openDatabase(url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL): Promise<{ db: Db; file: string; applied: string[] }> {
+/**
+ * The database: `db` for commands and every write (one connection; transactions are BEGIN IMMEDIATE and
+ * take turns), and `read`, a second, read-only connection for reports — a circular, a ledger, a reminder
+ * run — which read a consistent snapshot (WAL: a reader sees the last commit before its first read and
+ * never blocks the writer), so a command is answered while a report is being built.
+ */
+export async function openDatabase(url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL): Promise<{ db: Db; read: Db; file: string; applied: string[] }> {
   const file = sqlitePath(url);
   mkdirSync(path.dirname(file), { recursive: true });
   const applied = await applyMigrations(file);
@@ -33,7 +39,20 @@ export async function openDatabase(url = process.env.DATABASE_URL || DEFAULT_DAT
   await db.$queryRawUnsafe("PRAGMA journal_size_limit = 4194304");
   // deleted rows are overwritten on disk (the anonymous reply row is deleted once sent)
   await db.$queryRawUnsafe("PRAGMA secure_delete = ON");
-  return { db, file, applied };
+  // opened after the writer has put the file in WAL mode (a read-only connection cannot)
+  const read = new PrismaClient({ adapter: tunedFactory(new PrismaBetterSqlite3({ url: file, timeout: 10_000, readonly: true } as any), { readonly: true }) }) as Db;
+  return { db, read, file, applied };
+}
+
+/** What a report may read: a snapshot transaction on the read connection (or, in tests, any client). */
+export type Reader = Tx | Db;
+
+/**
+ * Run `fn` on one consistent snapshot of the read connection: everything it reads is as of one commit,
+ * and it holds no write lock however long it takes.
+ */
+export function snapshot<T>(read: Db, fn: (r: Tx) => Promise<T>): Promise<T> {
+  return read.$transaction(fn, { maxWait: 150_000, timeout: 300_000 });
 }
 
 /**

@@ -71,11 +71,14 @@ function mutex() {
 
 const BUSY_RETRIES = 10;
 
-/** BEGIN IMMEDIATE, waiting (busy timeout, then retries) while another process holds the write lock. */
-async function begin(client: Client): Promise<void> {
+/**
+ * BEGIN IMMEDIATE, waiting (busy timeout, then retries) while another process holds the write lock. A
+ * read-only connection begins DEFERRED: its snapshot starts at the first read and takes no write lock.
+ */
+async function begin(client: Client, readonly: boolean): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      client.prepare("BEGIN IMMEDIATE").run();
+      client.prepare(readonly ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE").run();
       return;
     } catch (e) {
       if ((e as { code?: string }).code !== "SQLITE_BUSY" || attempt >= BUSY_RETRIES) throw e;
@@ -89,7 +92,7 @@ function rollbackIfOpen(client: Client): void {
   if (client.inTransaction) client.prepare("ROLLBACK").run();
 }
 
-function serialize(conn: Connection, client: Client): void {
+function serialize(conn: Connection, client: Client, readonly: boolean): void {
   const lock = mutex();
   const alone =
     (f: Fn): Fn =>
@@ -109,7 +112,7 @@ function serialize(conn: Connection, client: Client): void {
   conn.startTransaction = async (...a) => {
     const release = await lock();
     try {
-      await begin(client);
+      await begin(client, readonly);
       const tx = await start(...a).catch((e: unknown) => {
         rollbackIfOpen(client);
         throw e;
@@ -139,11 +142,11 @@ function serialize(conn: Connection, client: Client): void {
   };
 }
 
-export function tunedFactory(inner: PrismaBetterSqlite3): PrismaBetterSqlite3 {
+export function tunedFactory(inner: PrismaBetterSqlite3, opts: { readonly?: boolean } = {}): PrismaBetterSqlite3 {
   const wrap = async (p: Promise<any>) => {
     const adapter = await p;
     tune(adapter.client as Client);
-    serialize(adapter, adapter.client as Client);
+    serialize(adapter, adapter.client as Client, !!opts.readonly);
     return adapter;
   };
   return {

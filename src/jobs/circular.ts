@@ -3,14 +3,14 @@
 // gives the same text. Sent automatically on the configured workday of the next month at 10:00, or at
 // once by /通报; once per month either way.
 import type { Config } from "../config/schema.ts";
-import type { Tx } from "../db/client.ts";
+import type { Reader, Tx } from "../db/client.ts";
 import { fmtDate, type Calendar, type Ymd } from "../domain/calendar.ts";
 import type { Org } from "../domain/org.ts";
 import { clip } from "../core/text.ts";
 import { pct, rank, unitFigures } from "./stats.ts";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { insertOutgoing, type Outgoing } from "../core/outbox.ts";
+import type { Outgoing } from "../core/outbox.ts";
 import { exportName } from "../reports/names.ts";
 import type { Job } from "./types.ts";
 
@@ -29,7 +29,7 @@ function nextMonthStart(month: string): Ymd {
 }
 
 /** The circular's text and the unit ranking it was made from (the chart draws the same ranking). */
-export async function buildCircular(tx: Tx, cfg: Config, cal: Calendar, month: string, today: Ymd): Promise<{ text: string; ranked: ReturnType<typeof rank> }> {
+export async function buildCircular(tx: Reader, cfg: Config, cal: Calendar, month: string, today: Ymd): Promise<{ text: string; ranked: ReturnType<typeof rank> }> {
   const campaign = cfg.campaign.name;
   const from = cal.instant(`${month}-01`);
   const to = cal.instant(nextMonthStart(month));
@@ -91,7 +91,7 @@ export async function buildCircular(tx: Tx, cfg: Config, cal: Calendar, month: s
 }
 
 /** Month by month since the campaign started: problems reported and closed. */
-export async function monthlyTrend(tx: Tx, cfg: Config, cal: Calendar, upto: string): Promise<{ month: string; created: number; closed: number }[]> {
+export async function monthlyTrend(tx: Reader, cfg: Config, cal: Calendar, upto: string): Promise<{ month: string; created: number; closed: number }[]> {
   const out = [];
   for (let m = cfg.campaign.start.slice(0, 7); m <= upto; m = nextMonthStart(m).slice(0, 7)) {
     const from = cal.instant(`${m}-01`);
@@ -106,34 +106,14 @@ export async function monthlyTrend(tx: Tx, cfg: Config, cal: Calendar, upto: str
 }
 
 /**
- * Queue the circular for `month` to every circular group and every unit group: first the text to every
- * group, then its chart (PNG) and the ledger (.xlsx). Returns the number of groups.
+ * The circular for `month` to every circular group and every unit group: first the text to every group,
+ * then its chart (PNG) and the ledger (.xlsx). Read from `read` (a snapshot); returns the rows to queue.
  */
-export async function publishCircular(tx: Tx, cfg: Config, org: Org, cal: Calendar, month: string, now: Date, filesDir: string): Promise<number> {
-  const c = await queueCircular(tx, cfg, cal, month, now);
-  if (c.rooms.length) await queueAttachments(tx, cfg, org, cal, month, now, filesDir, c);
-  return c.rooms.length;
-}
-
-interface Queued {
-  rooms: string[];
-  ranked: ReturnType<typeof rank>;
-}
-
-/** The circular's text, queued to every group that gets it. */
-export async function queueCircular(tx: Tx, cfg: Config, cal: Calendar, month: string, now: Date): Promise<Queued> {
-  const { text, ranked } = await buildCircular(tx, cfg, cal, month, cal.today(now));
-  const rooms = (await tx.room.findMany({ where: { OR: [{ circular: true }, { unitName: { not: null } }] }, orderBy: { id: "asc" }, select: { id: true } })).map((r) => r.id);
-  await insertOutgoing(
-    tx,
-    rooms.map((id) => ({ target: { kind: "room" as const, id }, text, dispatchKey: `circular:room:${id}:${month}` })),
-    now,
-  );
-  return { rooms, ranked };
-}
-
-/** The chart and the ledger, written under filesDir and queued after the text to the same groups. */
-export async function queueAttachments(tx: Tx, cfg: Config, org: Org, cal: Calendar, month: string, now: Date, filesDir: string, c: Queued): Promise<void> {
+export async function planCircular(read: Reader, cfg: Config, org: Org, cal: Calendar, month: string, now: Date, filesDir: string): Promise<Outgoing[]> {
+  const { text, ranked } = await buildCircular(read, cfg, cal, month, cal.today(now));
+  const rooms = (await read.room.findMany({ where: { OR: [{ circular: true }, { unitName: { not: null } }] }, orderBy: { id: "asc" }, select: { id: true } })).map((r) => r.id);
+  const out: Outgoing[] = rooms.map((id) => ({ target: { kind: "room" as const, id }, text, dispatchKey: `circular:room:${id}:${month}` }));
+  if (!rooms.length) return out;
   const [y, m] = [+month.slice(0, 4), +month.slice(5, 7)];
   mkdirSync(filesDir, { recursive: true });
   // echarts, resvg and exceljs are loaded on first use: a bot that only reminds never pays for them
@@ -143,16 +123,15 @@ export async function queueAttachments(tx: Tx, cfg: Config, org: Org, cal: Calen
     chart,
     chartPng({
       title: `${cfg.org}${y}年${m}月干部作风整顿工作情况`,
-      units: c.ranked.map((f) => ({ name: f.unit, completion: f.completion, light: f.light })),
-      months: await monthlyTrend(tx, cfg, cal, month),
+      units: ranked.map((f) => ({ name: f.unit, completion: f.completion, light: f.light })),
+      months: await monthlyTrend(read, cfg, cal, month),
     }),
   );
   const ledger = path.join(filesDir, exportName(cfg, cal, now, `台账-${month}通报附件`));
-  await writeLedger(tx, cfg, org, cal, { file: ledger, now });
-  const out: Outgoing[] = [];
-  for (const id of c.rooms) out.push({ target: { kind: "room", id }, file: chart, dispatchKey: `circular-chart:room:${id}:${month}` });
-  for (const id of c.rooms) out.push({ target: { kind: "room", id }, file: ledger, dispatchKey: `circular-ledger:room:${id}:${month}` });
-  await insertOutgoing(tx, out, now);
+  await writeLedger(read as Tx, cfg, org, cal, { file: ledger, now });
+  for (const id of rooms) out.push({ target: { kind: "room", id }, file: chart, dispatchKey: `circular-chart:room:${id}:${month}` });
+  for (const id of rooms) out.push({ target: { kind: "room", id }, file: ledger, dispatchKey: `circular-ledger:room:${id}:${month}` });
+  return out;
 }
 
 export const circularJob: Job = {
@@ -160,5 +139,5 @@ export const circularJob: Job = {
   slotsOn(ymd, cfg, cal) {
     return cal.nthWorkdayOfMonth(ymd, cfg.schedule.monthlyCircularWorkday) === ymd ? [{ at: cal.instant(ymd, "10:00"), period: previousMonth(ymd) }] : [];
   },
-  run: (j, month) => publishCircular(j.tx, j.cfg, j.org, j.cal, month, j.now, j.filesDir),
+  build: async (j, month) => ({ rows: await planCircular(j.read, j.cfg, j.org, j.cal, month, j.now, j.filesDir) }),
 };

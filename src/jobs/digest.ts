@@ -5,7 +5,7 @@ import { clip } from "../core/text.ts";
 import { fmtDate, type Calendar, type Ymd } from "../domain/calendar.ts";
 import type { Config } from "../config/schema.ts";
 import { unitFigures } from "./stats.ts";
-import { insertOutgoing, type Outgoing } from "../core/outbox.ts";
+import type { Outgoing } from "../core/outbox.ts";
 import type { Job, JobCtx } from "./types.ts";
 
 export function parseWeekly(expr: string): { minute: number; hour: number; days: Set<number> } {
@@ -33,17 +33,16 @@ export const digestJob: Job = {
     const { hour, minute } = parseWeekly(cfg.schedule.weeklyDigest);
     return [{ at: cal.instant(ymd, `${String(hour).padStart(2, "0")}:${String(minute).padStart(2, "0")}`), period: nominal }];
   },
-  async run(j, week) {
+  async build(j, week) {
     const leaders = j.cfg.members.filter((m) => m.roles.includes("领导"));
     const rows: Outgoing[] = [];
     for (const l of leaders) rows.push({ target: { kind: "contact", id: l.id }, text: await digestFor(j, l.id), dispatchKey: `digest:contact:${l.id}:${week}` });
-    await insertOutgoing(j.tx, rows, j.now);
-    return rows.length;
+    return { rows };
   },
 };
 
 export async function digestFor(j: JobCtx, leaderId: string): Promise<string> {
-  const { tx, cfg, cal, org, today } = j;
+  const { read: tx, cfg, cal, org, today } = j;
   const campaign = cfg.campaign.name;
   const since = cal.instant(cal.addDays(today, -7));
   const myUnits = cfg.units.filter((u) => u.leader === leaderId).map((u) => u.name);

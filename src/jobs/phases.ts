@@ -2,7 +2,7 @@
 // (units without a group: their 负责人, privately).
 import { fmtDate, type Calendar, type Ymd } from "../domain/calendar.ts";
 import type { Config } from "../config/schema.ts";
-import { insertOutgoing, type Outgoing } from "../core/outbox.ts";
+import type { Outgoing } from "../core/outbox.ts";
 import type { Job } from "./types.ts";
 
 const HANDIN_NOTICE_WORKDAYS = 3;
@@ -47,16 +47,15 @@ export const phasesJob: Job = {
       .filter((e) => e.day === ymd)
       .map((e) => ({ at: cal.instant(ymd, cfg.reminders.at), period: e.period }));
   },
-  async run(j, period) {
+  async build(j, period) {
     const e = phaseEvents(j.cfg, j.cal).find((x) => x.period === period);
-    if (!e) return 0;
-    const rooms = await j.tx.room.findMany({ where: { unitName: { not: null } }, orderBy: { id: "asc" } });
+    if (!e) return { rows: [] };
+    const rooms = await j.read.room.findMany({ where: { unitName: { not: null } }, orderBy: { id: "asc" } });
     const withRoom = new Set(rooms.map((r) => r.unitName));
     const rows: Outgoing[] = rooms.map((r) => ({ target: { kind: "room", id: r.id }, text: e.text, dispatchKey: `phase:room:${r.id}:${period}` }));
     const heads = new Set(j.cfg.units.filter((u) => !withRoom.has(u.name)).flatMap((u) => j.org.headsOf(u.name)));
     for (const h of [...heads].sort())
       rows.push({ target: { kind: "contact", id: h }, text: e.text, dispatchKey: `phase:contact:${h}:${period}` });
-    await insertOutgoing(j.tx, rows, j.now);
-    return rows.length;
+    return { rows };
   },
 };

@@ -4,7 +4,7 @@
 // (or per unit group, @-mentioning only the people concerned) per run, overdue first.
 import { clip } from "../core/text.ts";
 import { fmtDate, type Ymd } from "../domain/calendar.ts";
-import { insertOutgoing, type Outgoing } from "../core/outbox.ts";
+import type { Outgoing } from "../core/outbox.ts";
 import { openItemsWithDeadline, type OpenItem } from "./stats.ts";
 import type { Job, JobCtx } from "./types.ts";
 
@@ -51,17 +51,15 @@ export const remindersJob: Job = {
   slotsOn(ymd, cfg, cal) {
     return cal.isWorkday(ymd) ? [{ at: cal.instant(ymd, cfg.reminders.at), period: ymd }] : [];
   },
-  async run(j, day) {
-    const out = await buildReminders(j, day);
-    await insertOutgoing(j.tx, out, j.now);
-    return out.length;
+  async build(j, day) {
+    return { rows: await buildReminders(j, day) };
   },
 };
 
 const sorted = (es: Entry[]) => [...es].sort((a, b) => b.overdue - a.overdue || a.dueIn - b.dueIn || a.item.no - b.item.no);
 
 export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
-  const { cfg, cal, org, tx } = j;
+  const { cfg, cal, org, read: tx } = j;
   const r = cfg.reminders;
   const maxBefore = Math.max(0, ...r.beforeWorkdays);
   const horizon = cal.addWorkdays(day, maxBefore + 1);

@@ -1,11 +1,12 @@
-// Runs the jobs that are due at `now`. A job's run for a period happens once: a JobRun row is written in
-// the same transaction as its outbox rows (a second instance, or a restart, finds it and skips), and
+// Runs the jobs that are due at `now`. A job reads from a snapshot of the read connection (no write lock
+// while it builds), then its JobRun row is written in one short transaction with its outbox rows (a second instance, or a restart, finds it and skips), and
 // every outbox row carries a unique dispatch key (target, kind, period) besides.
 // Catch-up: a run missed while the bot was down is made up once when the bot is back the same day (and
 // outside quiet hours); older missed runs are not replayed: the next run covers them (reminders and
 // digests are computed from the current state).
 import type { Config } from "../config/schema.ts";
-import { isUniqueViolation, type Db } from "../db/client.ts";
+import { isUniqueViolation, snapshot, type Db } from "../db/client.ts";
+import { insertOutgoing } from "../core/outbox.ts";
 import type { Calendar } from "../domain/calendar.ts";
 import type { Org } from "../domain/org.ts";
 import { errText } from "../core/errors.ts";
@@ -26,6 +27,7 @@ export class Scheduler {
 
   constructor(
     private readonly db: Db,
+    private readonly read: Db,
     private readonly cfg: Config,
     private readonly org: Org,
     private readonly cal: Calendar,
@@ -45,19 +47,25 @@ export class Scheduler {
         const id = `${job.name}|${slot.period}`;
         if (this.done.has(id)) continue;
         try {
-          const n = await this.db.$transaction(
+          if (await this.db.jobRun.findUnique({ where: { job_period: { job: job.name, period: slot.period } } })) {
+            this.done.add(id);
+            continue;
+          }
+          // built from a snapshot on the read connection: commands are answered meanwhile
+          const plan = await snapshot(this.read, (read) => job.build({ read, cfg: this.cfg, org: this.org, cal: this.cal, now, today, filesDir: this.filesDir }, slot.period));
+          // then written at once: the JobRun row (a second instance that built the same run fails here),
+          // the outbox rows and whatever else the run records
+          await this.db.$transaction(
             async (tx) => {
-              if (await tx.jobRun.findUnique({ where: { job_period: { job: job.name, period: slot.period } } })) return -1;
               await tx.jobRun.create({ data: { job: job.name, period: slot.period, at: now } });
-              return job.run({ tx, cfg: this.cfg, org: this.org, cal: this.cal, now, today, filesDir: this.filesDir }, slot.period);
+              await insertOutgoing(tx, plan.rows, now);
+              await plan.write?.(tx);
             },
-            { timeout: 120_000, maxWait: 60_000 },
+            { timeout: 60_000, maxWait: 150_000 },
           );
           this.done.add(id);
-          if (n >= 0) {
-            queued += n;
-            this.log.info("job.run", { job: job.name, period: slot.period, messages: n });
-          }
+          queued += plan.rows.length;
+          this.log.info("job.run", { job: job.name, period: slot.period, messages: plan.rows.length });
         } catch (e) {
           if (isUniqueViolation(e)) {
             this.done.add(id); // another instance ran it

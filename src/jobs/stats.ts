@@ -1,6 +1,6 @@
 // Unit figures and the 红/黄/绿 status of SPEC §4, from the database, shared by the digest and the circular.
 import type { Config } from "../config/schema.ts";
-import type { Tx } from "../db/client.ts";
+import type { Reader } from "../db/client.ts";
 import type { Calendar, Ymd } from "../domain/calendar.ts";
 import { dbTime } from "../core/outbox.ts";
 
@@ -38,7 +38,7 @@ type Num = number | bigint | null;
  * Open items with a deadline up to `upto`, in the fields the jobs need, a page at a time (there may be
  * 100k: plain queries keep the driver's intermediate results small).
  */
-export async function* openItemsWithDeadline(tx: Tx, campaign: string, upto: Ymd): AsyncGenerator<OpenItem> {
+export async function* openItemsWithDeadline(tx: Reader, campaign: string, upto: Ymd): AsyncGenerator<OpenItem> {
   let after = 0;
   for (;;) {
     const rows = await tx.$queryRawUnsafe<(Omit<OpenItem, "no"> & { no: bigint | number })[]>(
@@ -62,7 +62,7 @@ export async function* openItemsWithDeadline(tx: Tx, campaign: string, upto: Ymd
  * Figures per configured unit (plus "未交办" for items without a unit when `unassigned` is asked for),
  * counted in the database. `since` limits them to items reported from then on (/统计 本月, 本周).
  */
-export async function unitFigures(tx: Tx, cfg: Config, cal: Calendar, today: Ymd, opts: { since?: Date; unassigned?: boolean } = {}): Promise<UnitFigures[]> {
+export async function unitFigures(tx: Reader, cfg: Config, cal: Calendar, today: Ymd, opts: { since?: Date; unassigned?: boolean } = {}): Promise<UnitFigures[]> {
   const soon = cal.addWorkdays(today, cfg.status.yellowDueWithinWorkdays);
   // one pass over the campaign's items (the status and deadline tests are the SPEC §4 ones; a NULL
   // deadline makes a comparison NULL, which SUM skips)

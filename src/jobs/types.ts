@@ -3,6 +3,7 @@
 // to ask.
 import type { Config } from "../config/schema.ts";
 import type { Tx } from "../db/client.ts";
+import type { Outgoing } from "../core/outbox.ts";
 import type { Calendar, Ymd } from "../domain/calendar.ts";
 import type { Org } from "../domain/org.ts";
 
@@ -13,7 +14,8 @@ export interface Slot {
 }
 
 export interface JobCtx {
-  tx: Tx;
+  /** a consistent snapshot on the read-only connection: a job reads here and never holds the write lock */
+  read: Tx;
   cfg: Config;
   org: Org;
   cal: Calendar;
@@ -23,10 +25,17 @@ export interface JobCtx {
   filesDir: string;
 }
 
+/** What a run writes, in one short transaction with its JobRun row (so all of it happens once). */
+export interface JobPlan {
+  rows: Outgoing[];
+  /** anything else the run records (e.g. a published circular) */
+  write?: (tx: Tx) => Promise<void>;
+}
+
 export interface Job {
   name: string;
   /** the job's runs on local day `ymd` (usually none or one) */
   slotsOn(ymd: Ymd, cfg: Config, cal: Calendar): Slot[];
-  /** write the run's outbox rows; returns how many messages were queued */
-  run(j: JobCtx, period: string): Promise<number>;
+  /** read what the run needs (from the snapshot) and say what it writes */
+  build(j: JobCtx, period: string): Promise<JobPlan>;
 }
