@@ -62,3 +62,43 @@ describe("workday counting (SPEC §4)", () => {
     expect(cal.instant("2026-03-02", "09:00").toISOString()).toBe("2026-03-02T01:00:00.000Z");
   });
 });
+
+describe("dates as cadres write them (SPEC §3)", () => {
+  // each form on a weekday, a Sunday, a holiday eve, the last day of a month and of a year
+  const days = {
+    weekday: "2026-03-04", // Wednesday
+    sunday: "2026-03-08",
+    holidayEve: "2026-09-30", // Wednesday before 国庆
+    monthEnd: "2026-04-30", // Thursday
+    yearEnd: "2026-12-31", // Thursday
+  } as const;
+  const table: [string, Record<keyof typeof days, string | null>][] = [
+    ["周五", { weekday: "2026-03-06", sunday: "2026-03-13", holidayEve: "2026-10-02", monthEnd: "2026-05-01", yearEnd: "2027-01-01" }],
+    ["星期三", { weekday: "2026-03-04", sunday: "2026-03-11", holidayEve: "2026-09-30", monthEnd: "2026-05-06", yearEnd: "2027-01-06" }],
+    ["下周五", { weekday: "2026-03-13", sunday: "2026-03-13", holidayEve: "2026-10-09", monthEnd: "2026-05-08", yearEnd: "2027-01-08" }],
+    ["下周五前", { weekday: "2026-03-13", sunday: "2026-03-13", holidayEve: "2026-10-09", monthEnd: "2026-05-08", yearEnd: "2027-01-08" }],
+    ["下下周一", { weekday: "2026-03-16", sunday: "2026-03-16", holidayEve: "2026-10-12", monthEnd: "2026-05-11", yearEnd: "2027-01-11" }],
+    ["15号", { weekday: "2026-03-15", sunday: "2026-03-15", holidayEve: "2026-10-15", monthEnd: "2026-05-15", yearEnd: "2027-01-15" }],
+    ["下月15日", { weekday: "2026-04-15", sunday: "2026-04-15", holidayEve: "2026-10-15", monthEnd: "2026-05-15", yearEnd: "2027-01-15" }],
+    ["十二月八日", { weekday: "2026-12-08", sunday: "2026-12-08", holidayEve: "2026-12-08", monthEnd: "2026-12-08", yearEnd: "2027-12-08" }],
+    ["１２月８日", { weekday: "2026-12-08", sunday: "2026-12-08", holidayEve: "2026-12-08", monthEnd: "2026-12-08", yearEnd: "2027-12-08" }],
+    ["年底", { weekday: "2026-12-31", sunday: "2026-12-31", holidayEve: "2026-12-31", monthEnd: "2026-12-31", yearEnd: "2026-12-31" }],
+    ["月底前", { weekday: "2026-03-31", sunday: "2026-03-31", holidayEve: "2026-09-30", monthEnd: "2026-04-30", yearEnd: "2026-12-31" }],
+    ["一周", { weekday: "2026-03-11", sunday: "2026-03-15", holidayEve: "2026-10-07", monthEnd: "2026-05-07", yearEnd: "2027-01-07" }],
+    ["两周内", { weekday: "2026-03-18", sunday: "2026-03-22", holidayEve: "2026-10-14", monthEnd: "2026-05-14", yearEnd: "2027-01-14" }],
+    // 国庆 2026: 10-01…10-07 off, 10-10 (Saturday) a make-up workday
+    ["三个工作日", { weekday: "2026-03-09", sunday: "2026-03-11", holidayEve: "2026-10-10", monthEnd: "2026-05-08", yearEnd: null }],
+    ["３个工作日内", { weekday: "2026-03-09", sunday: "2026-03-11", holidayEve: "2026-10-10", monthEnd: "2026-05-08", yearEnd: null }],
+  ];
+  for (const [input, want] of table)
+    for (const [k, today] of Object.entries(days) as [keyof typeof days, string][])
+      if (want[k] !== null)
+        it(`${input} on ${today} (${k}) → ${want[k]}`, () => {
+          expect(parseDate(input, today, cal)).toBe(want[k]);
+        });
+
+  it("rejects what only looks like a date", () => {
+    for (const bad of ["32号", "下月31日x", "十三月一日", "0周", "周八", "前"]) expect(parseDate(bad, "2026-03-04", cal)).toBeNull();
+    expect(parseDate("下月31日", "2026-03-04", cal)).toBeNull(); // April has 30 days
+  });
+});
