@@ -7,8 +7,8 @@ import { describe, expect, it } from "vitest";
 import { commands } from "../commands/index.ts";
 import { EXAMPLE_CONFIG, ROOT } from "./helpers.ts";
 
-const run = (script: string, extra: string[] = []) => {
-  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "src/replay/cli.ts"), EXAMPLE_CONFIG, script, ...extra], { encoding: "utf8", timeout: 120_000 });
+const run = (script: string, extra: string[] = [], env: Record<string, string> = {}) => {
+  const r = spawnSync(process.execPath, ["--import", "tsx", path.join(ROOT, "src/replay/cli.ts"), EXAMPLE_CONFIG, script, ...extra], { encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
   return r;
 };
 const tmpScript = (lines: object[]) => {
@@ -59,4 +59,32 @@ describe("replay", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("脚本第 1 行：消息需要 from");
   });
+
+  it("an `at` without an offset is in the config's timezone, whatever the machine's", () => {
+    const lines = (at: string) => [
+      { at, room: "东村工作群", from: "zhangsan", text: "/上报 公开栏未更新" },
+      { at: at.replace("09:00", "09:01"), from: "zhangsan", text: "/我的" },
+    ];
+    const withOffset = run(tmpScript(lines("2026-03-02T09:00:00+08:00")));
+    const bare = run(tmpScript(lines("2026-03-02T09:00:00")), [], { TZ: "America/New_York" });
+    const spaced = run(tmpScript(lines("2026-03-02 09:00")), [], { TZ: "UTC" });
+    expect(withOffset.status, withOffset.stderr).toBe(0);
+    expect(bare.stdout).toBe(withOffset.stdout);
+    expect(spaced.stdout).toBe(withOffset.stdout);
+    expect(JSON.parse(withOffset.stdout.split("\n")[0]).at).toBe("2026-03-02T09:00:00+08:00");
+  });
+
+  it("errors while running name the script line, in Chinese", () => {
+    const back = run(tmpScript([{ at: "2026-03-02T09:00:00+08:00", advance: true }, { at: "2026-03-01T09:00:00+08:00", from: "zhangsan", text: "/我的" }]));
+    expect(back.status).toBe(2);
+    expect(back.stderr).toContain("脚本第 2 行：时间只能向前");
+    const photo = run(tmpScript([{ at: "2026-03-02T09:00:00+08:00", from: "zhangsan", image: "没有这张.png" }]));
+    expect(photo.status).toBe(2);
+    expect(photo.stderr).toMatch(/脚本第 1 行：找不到图片文件 .*没有这张\.png/);
+    const key = run(tmpScript([{ at: "2026-03-02T09:00:00+08:00", from: "zhangsan", txt: "/我的" }]));
+    expect(key.status).toBe(2);
+    expect(key.stderr).toContain("脚本第 1 行：未知的字段「txt」");
+    expect(back.stderr + photo.stderr + key.stderr).not.toMatch(/\bat \w+\.\w+ \(|Error:/); // no stack trace
+  });
 });
+

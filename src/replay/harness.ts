@@ -1,7 +1,7 @@
 // The scripted simulator of SPEC §6: the whole bot — the same pipeline, sender and (later) jobs as
 // production — through the Wechaty mock puppet, against a fresh database, on a virtual clock. Every
 // message the bot sends is written as one JSON line, in send order. Same input, same output.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
@@ -16,20 +16,39 @@ import { limitsFrom, onMessages, wechatyTransport } from "../transport/wechaty.t
 import { BOT, MockWorld, type Said } from "../transport/mock-world.ts";
 import type { Tx } from "../db/client.ts";
 
-const lineSchema = z.strictObject({
-  at: z.string().refine((s) => !Number.isNaN(Date.parse(s)), { error: "at 不是有效时间" }),
-  id: z.string().optional(),
-  room: z.string().min(1).optional(),
-  from: z.string().min(1).optional(),
-  text: z.string().optional(),
-  image: z.string().optional(),
-  advance: z.literal(true).optional(),
-  stop: z.literal(true).optional(),
-  start: z.literal(true).optional(),
-});
-export type ScriptLine = z.infer<typeof lineSchema>;
+/** 2026-03-02T09:00:00+08:00, or without an offset (then in the config's timezone, never the machine's). */
+const AT = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+const lineSchema = z.strictObject(
+  {
+    at: z.string({ error: "缺少 at（时间，如 2026-03-02T09:00:00+08:00）" }).regex(AT, { error: "at 不是有效时间，应写成 2026-03-02T09:00:00+08:00 或 2026-03-02 09:00" }),
+    id: z.string({ error: "id 应为文字" }).optional(),
+    room: z.string({ error: "room 应为群名" }).min(1, { error: "room 不能为空" }).optional(),
+    from: z.string({ error: "from 应为成员 id" }).min(1, { error: "from 不能为空" }).optional(),
+    text: z.string({ error: "text 应为文字" }).optional(),
+    image: z.string({ error: "image 应为图片文件路径" }).optional(),
+    advance: z.literal(true, { error: "advance 只能是 true" }).optional(),
+    stop: z.literal(true, { error: "stop 只能是 true" }).optional(),
+    start: z.literal(true, { error: "start 只能是 true" }).optional(),
+  },
+  { error: (i) => (i.code === "unrecognized_keys" ? `未知的字段「${i.keys.join("、")}」（可用 at、id、room、from、text、image、advance、stop、start）` : "每行应是一个 JSON 对象") },
+);
+export type ScriptLine = z.infer<typeof lineSchema> & { /** its line number in the script file */ n: number };
 
 export class ScriptError extends Error {}
+
+/** The instant of a script line's `at`; without an offset it is read in the config's timezone. */
+export function scriptInstant(at: string, cal: Calendar): Date {
+  const m = AT.exec(at);
+  if (!m) throw new ScriptError(`at 不是有效时间：${at}`);
+  if (m[5]) {
+    const d = new Date(at.replace(" ", "T"));
+    if (Number.isNaN(d.getTime())) throw new ScriptError(`at 不是有效时间：${at}`);
+    return d;
+  }
+  const base = cal.instant(m[1], `${m[2] ?? "00"}:${m[3] ?? "00"}`);
+  return new Date(base.getTime() + Number(m[4] ?? 0) * 1000);
+}
 
 export function parseScript(text: string): ScriptLine[] {
   const out: ScriptLine[] = [];
@@ -39,15 +58,15 @@ export function parseScript(text: string): ScriptLine[] {
     try {
       json = JSON.parse(raw);
     } catch {
-      throw new ScriptError(`脚本第 ${i + 1} 行不是合法的 JSON`);
+      throw new ScriptError(`脚本第 ${i + 1} 行不是合法的 JSON（每行一个 {…}，字段名和文字要用英文双引号）`);
     }
     const r = lineSchema.safeParse(json);
-    if (!r.success) throw new ScriptError(`脚本第 ${i + 1} 行：${r.error.issues.map((x) => `${x.path.join(".") || "(行)"} ${x.message}`).join("；")}`);
+    if (!r.success) throw new ScriptError(`脚本第 ${i + 1} 行：${r.error.issues.map((x) => x.message).join("；")}`);
     const l = r.data;
     const kinds = [l.text !== undefined, l.image !== undefined, !!l.advance, !!l.stop, !!l.start].filter(Boolean).length;
     if (kinds !== 1) throw new ScriptError(`脚本第 ${i + 1} 行：text、image、advance、stop、start 须有且只有一个`);
     if ((l.text !== undefined || l.image !== undefined) && !l.from) throw new ScriptError(`脚本第 ${i + 1} 行：消息需要 from`);
-    out.push(l);
+    out.push({ ...l, n: i + 1 });
   });
   return out;
 }
@@ -110,6 +129,7 @@ export class Simulation {
     const at = () => this.cal.iso(this.clock.now());
     this.transport = {
       limits: o.limits ?? base.limits,
+      overhead: base.overhead,
       sendText: async (t, text, mentions) => {
         await base.sendText(t, text, mentions);
         o.write(JSON.stringify(t.kind === "room" ? { at: at(), ...where(t), text, mentions } : { at: at(), ...where(t), text }));
@@ -203,16 +223,24 @@ export class Simulation {
 
 export async function replay(o: ReplayOptions): Promise<void> {
   const cal = new Calendar(o.cfg.timezone, o.cfg.calendar);
-  const start = o.script[0] ? new Date(o.script[0].at) : cal.instant(o.cfg.campaign.start, "08:00");
+  const start = o.script[0] ? scriptInstant(o.script[0].at, cal) : cal.instant(o.cfg.campaign.start, "08:00");
   const sim = new Simulation({ cfg: o.cfg, start, outDir: o.outDir, write: o.write, log: o.log });
   try {
     await sim.open();
     for (const [i, l] of o.script.entries()) {
-      await sim.advanceTo(new Date(l.at));
-      if (l.stop) await sim.stop();
-      else if (l.start) await sim.start();
-      else if (!l.advance)
-        await sim.say({ id: l.id ?? `L${i + 1}`, from: l.from!, room: l.room, text: l.text, image: l.image === undefined ? undefined : path.resolve(o.scriptDir, l.image) });
+      try {
+        const at = scriptInstant(l.at, cal);
+        if (at.getTime() < sim.clock.now().getTime()) throw new ScriptError(`时间只能向前：${l.at} 早于上一行的 ${cal.iso(sim.clock.now())}`);
+        const image = l.image === undefined ? undefined : path.resolve(o.scriptDir, l.image);
+        if (image && !existsSync(image)) throw new ScriptError(`找不到图片文件 ${image}（image 的路径相对于脚本所在目录）`);
+        await sim.advanceTo(at);
+        if (l.stop) await sim.stop();
+        else if (l.start) await sim.start();
+        else if (!l.advance) await sim.say({ id: l.id ?? `L${i + 1}`, from: l.from!, room: l.room, text: l.text, image });
+      } catch (e) {
+        if (e instanceof ScriptError) throw new ScriptError(`脚本第 ${l.n} 行：${e.message}`);
+        throw e;
+      }
     }
   } finally {
     await sim.close();
