@@ -24,7 +24,7 @@ async function measure(format: "xlsx" | "csv" | "baseline") {
     console.log(JSON.stringify({ format, ms: 0, rssMb: Math.round(process.resourceUsage().maxRSS / 1024), rows: 0, bytes: 0 }));
     return;
   }
-  const r = await db.$transaction((tx) => writeLedger(tx, cfg, org, cal, { file, now: NOW, format }), { timeout: 600_000 });
+  const r = await db.$transaction((tx) => writeLedger(tx, cfg, org, cal, { file, now: NOW, audience: "office", format }), { timeout: 600_000 });
   const ms = performance.now() - t0;
   console.log(JSON.stringify({ format, ms: Math.round(ms), rssMb: Math.round(process.resourceUsage().maxRSS / 1024), rows: r.rows, bytes: statSync(file).size }));
   await db.$disconnect();

@@ -40,14 +40,16 @@ export default defineCommand({
     });
     if (assigned) {
       await ctx.items.event(item, ctx.sender.id, "交办", `${unit}${assignee ? "·" + ctx.org.name(assignee) : ""}，截止${a.deadline}`);
-      await ctx.reply(`已登记并交办 #${item.no}：${a.title}\n承办：${unit}${assignee ? "·" + ctx.org.name(assignee) : ""}，截止 ${fmtDate(a.deadline!, ctx.today)}`);
+      await ctx.replyAbout([item], `已登记并交办 #${item.no}：${a.title}\n承办：${unit}${assignee ? "·" + ctx.org.name(assignee) : ""}，截止 ${fmtDate(a.deadline!, ctx.today)}`);
       const mention = assignee ? [assignee] : ctx.org.headsOf(unit!);
-      for (const t of await ctx.items.unitTargets(unit!, mention))
-        await ctx.send({ ...t, text: `【交办】${ctx.items.card(item)}\n请及时认领整改，完成后发送 /整改 #${item.no} 整改情况，并附照片。` });
+      for (const { audience, ...to } of await ctx.items.unitTargets(unit!, mention))
+        await ctx.send({ ...to, text: `【交办】${ctx.items.card(audience, item)}\n请及时认领整改，完成后发送 /整改 #${item.no} 整改情况，并附照片。` });
       return;
     }
-    const note = a.deadline && !office ? "\n（截止日期由作风整顿办交办时确定）" : "";
-    await ctx.reply(`已登记 #${item.no}：${a.title}\n状态：待交办${unit ? `，拟由${unit}承办` : ""}。作风整顿办将尽快交办。${note}`);
+    const short = ctx.org.office.short;
+    const note = a.deadline && !office ? `\n（截止日期由${short}交办时确定）` : "";
+    // the reporter sees their own words; the group they reported in already has them
+    await ctx.reply(`已登记 #${item.no}：${a.title}\n状态：待交办${unit ? `，拟由${unit}承办` : ""}。${short}将尽快交办。${note}`);
     const source = ctx.chat.kind === "room" ? `${ctx.sender.name}（${ctx.chat.topic}）` : ctx.sender.name;
     for (const o of await ctx.items.tellOffice(`【新问题待交办】#${item.no} ${a.title}${a.category ? `\n类别：${a.category}` : ""}${unit ? `\n涉及：${unit}` : ""}\n来源：${source}\n交办：/交办 #${item.no} @单位 截止:日期`, ctx.sender.id))
       await ctx.send(o);

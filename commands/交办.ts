@@ -39,6 +39,7 @@ export default defineCommand({
     const tail = updated.assigneeId
       ? `请按期整改，完成后发送 /整改 #${item.no} 整改情况，并附照片。`
       : `请负责人 /指派 #${item.no} @责任人，或由本单位人员 /认领 #${item.no}。`;
-    for (const t of await ctx.items.unitTargets(unit, mention)) await ctx.send({ ...t, text: `【交办】${ctx.items.card(updated)}\n${tail}` });
+    // the unit's group sees its own items; an anonymous one without the reporter's words (匿名反映问题 + 措施)
+    for (const { audience, ...to } of await ctx.items.unitTargets(unit, mention)) await ctx.send({ ...to, text: `【交办】${ctx.items.card(audience, updated)}\n${tail}` });
   },
 });

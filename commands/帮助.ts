@@ -26,7 +26,7 @@ export default defineCommand({
     }
     const lines = [`${ctx.cfg.org}作风整顿督办助手，你可以用：`];
     for (const c of mine) lines.push(`${c.usage}　${c.summary}`);
-    if (!ctx.sender.member) lines.push(`你还不在名册中，如需办理其他事项，请联系镇作风整顿办登记。`);
+    if (!ctx.sender.member) lines.push(`你还不在名册中，如需办理其他事项，请联系${ctx.org.office.short}登记。`);
     lines.push("发送 /帮助 命令名 查看某个命令的用法");
     await ctx.reply(lines.join("\n"));
   },

@@ -23,8 +23,9 @@ export default defineCommand({
     items.sort((a, b) => ctx.items.overdueBy(b) - ctx.items.overdueBy(a) || (a.deadline ?? "9999").localeCompare(b.deadline ?? "9999") || a.no - b.no);
     const overdue = items.filter((i) => ctx.items.isOverdue(i)).length;
     const lines = [`你有 ${items.length} 个未销号问题${overdue ? `，其中逾期 ${overdue} 个` : ""}：`];
-    for (const i of items.slice(0, SHOWN)) lines.push(ctx.items.line(i));
+    const shown = items.slice(0, SHOWN);
+    for (const i of shown) lines.push(ctx.items.line(ctx.me, i));
     if (items.length > SHOWN) lines.push(`……另有 ${items.length - SHOWN} 个，请用 /查询 #编号 查看`);
-    await ctx.reply(lines.join("\n"));
+    await ctx.replyAbout(shown, lines.join("\n"));
   },
 });

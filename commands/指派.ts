@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command.ts";
 import { UserError } from "../src/core/errors.ts";
+import { personAudience, tooMuchFor } from "../src/domain/visibility.ts";
 
 export default defineCommand({
   name: "指派",
@@ -19,9 +20,13 @@ export default defineCommand({
     await ctx.items.event(updated, ctx.sender.id, "指派", ctx.org.name(a.person));
     await ctx.reply(`已将 #${item.no} 指派给${ctx.org.name(a.person)}`);
     if (a.person !== ctx.sender.id) {
-      const text = `【指派】${ctx.items.card(updated)}\n请按期整改，完成后发送 /整改 #${item.no} 整改情况，并附照片。`;
-      if (ctx.chat.kind === "room") await ctx.send({ target: { kind: "room", id: ctx.chat.id }, text, mentions: [a.person] });
-      else await ctx.send({ target: { kind: "contact", id: a.person }, text });
+      // in this group when it may see as much as the assignee does, else privately to the assignee
+      const assignee = personAudience(ctx.org.person(a.person));
+      const group = await ctx.here();
+      const tail = `\n请按期整改，完成后发送 /整改 #${item.no} 整改情况，并附照片。`;
+      if (ctx.chat.kind === "room" && group && !tooMuchFor(ctx.org, assignee, group, [updated]))
+        await ctx.send({ target: { kind: "room", id: ctx.chat.id }, text: `【指派】${ctx.items.card(group, updated)}${tail}`, mentions: [a.person] });
+      else await ctx.send({ target: { kind: "contact", id: a.person }, text: `【指派】${ctx.items.card(assignee, updated)}${tail}` });
     }
   },
 });

@@ -24,6 +24,7 @@ export default defineCommand({
     if (item.assigneeId) throw new UserError(`#${item.no} 已由${ctx.org.name(item.assigneeId)}认领；如需调整，请${item.unitName}负责人 /指派`);
     const updated = await ctx.items.update(item, { assigneeId: ctx.sender.id, unitName: unit, status: "整改中" });
     await ctx.items.event(updated, ctx.sender.id, "认领", unit);
-    await ctx.reply(`已认领 #${item.no}：${item.title}${updated.deadline ? `\n截止 ${fmtDate(updated.deadline, ctx.today)}` : "\n截止日期待作风整顿办确定"}`);
+    const deadline = updated.deadline ? `\n截止 ${fmtDate(updated.deadline, ctx.today)}` : `\n截止日期待${ctx.org.office.short}确定`;
+    await ctx.replyAbout([updated], `已认领 #${item.no}：${ctx.items.title(ctx.me, updated)}${deadline}`);
   },
 });

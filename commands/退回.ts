@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command.ts";
+import { personAudience } from "../src/domain/visibility.ts";
 
 export default defineCommand({
   name: "退回",
@@ -16,6 +17,9 @@ export default defineCommand({
     await ctx.items.event(updated, ctx.sender.id, "退回", a.reason);
     await ctx.reply(`已退回 #${item.no}，原因：${a.reason}`);
     const to = updated.assigneeId ?? updated.submitterId;
-    if (to) await ctx.send({ target: { kind: "contact", id: to }, text: `【退回重整】#${item.no} ${item.title}\n退回原因：${a.reason}\n请继续整改，完成后再次发送 /整改 #${item.no} 整改情况。` });
+    if (to) {
+      const title = ctx.items.title(personAudience(ctx.org.person(to)), updated);
+      await ctx.send({ target: { kind: "contact", id: to }, text: `【退回重整】#${item.no}${title ? " " + title : ""}\n退回原因：${a.reason}\n请继续整改，完成后再次发送 /整改 #${item.no} 整改情况。` });
+    }
   },
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command.ts";
-import { UserError } from "../src/core/errors.ts";
+import { personAudience } from "../src/domain/visibility.ts";
 
 export default defineCommand({
   name: "销号",
@@ -13,14 +13,16 @@ export default defineCommand({
   async run(ctx, a) {
     const item = await ctx.items.get(a.item);
     ctx.items.check(item, "销号");
-    // separation of duties: whoever submitted the rectification never closes it
-    if (item.submitterId === ctx.sender.id)
-      throw new UserError(`你是 #${item.no} 整改的提交人，不能自己销号，请由其他督办员或领导验收`);
+    // separation of duties (SPEC §1): no submitter of any round, nor the assignee, nor the unit's 负责人
+    await ctx.items.assertMayClose(item, ctx.sender);
     const evidence = await ctx.tx.evidence.count({ where: { itemId: item.id } });
     const updated = await ctx.items.update(item, { status: "已销号", closedAt: ctx.now });
     await ctx.items.event(updated, ctx.sender.id, "销号", a.opinion ?? "");
     await ctx.reply(`#${item.no} 已验收销号${evidence ? `（佐证照片 ${evidence} 张）` : ""}${a.opinion ? `\n验收意见：${a.opinion}` : ""}`);
     const to = updated.assigneeId ?? updated.submitterId;
-    if (to && to !== ctx.sender.id) await ctx.send({ target: { kind: "contact", id: to }, text: `#${item.no} ${item.title} 已验收销号。${a.opinion ? `\n验收意见：${a.opinion}` : ""}` });
+    if (to && to !== ctx.sender.id) {
+      const title = ctx.items.title(personAudience(ctx.org.person(to)), updated);
+      await ctx.send({ target: { kind: "contact", id: to }, text: `#${item.no}${title ? " " + title : ""} 已验收销号。${a.opinion ? `\n验收意见：${a.opinion}` : ""}` });
+    }
   },
 });

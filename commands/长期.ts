@@ -35,6 +35,6 @@ export default defineCommand({
     const final = dates[dates.length - 1];
     const updated = await ctx.items.update(item, { longTerm: true, plan: a.plan, deadline: final });
     await ctx.items.event(updated, ctx.sender.id, "长期整改", `${a.plan}；节点：${dates.join("、")}`);
-    await ctx.reply(`#${item.no} 已列为长期整改\n计划：${a.plan}\n节点：${dates.map((d, i) => `${i + 1}. ${fmtDate(d, ctx.today)}`).join("　")}\n最终时限：${fmtDate(final, ctx.today)}`);
+    await ctx.replyAbout([updated], `#${item.no} 已列为长期整改\n计划：${a.plan}\n节点：${dates.map((d, i) => `${i + 1}. ${fmtDate(d, ctx.today)}`).join("　")}\n最终时限：${fmtDate(final, ctx.today)}`);
   },
 });

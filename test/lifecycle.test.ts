@@ -41,10 +41,13 @@ describe("from a group message to 销号", () => {
     expect(events.every((e) => e.messageKey?.startsWith("duban-bot:"))).toBe(true);
     expect(await b.db.evidence.count()).toBe(2);
 
-    const card = await b.ask("lisi", "/查询 #1", G);
+    const card = await b.ask("wangwu", "/查询 #1", G);
+    expect(card).toContain("#1 村务公开栏三个月未更新");
     expect(card).toContain("状态：已销号");
     expect(card).toContain("佐证照片：2 张");
     expect(card).toMatch(/3月2日 09:00 钱督办 交办：东村·张三/);
+    // a cadre of the unit who is neither its 负责人 nor the assignee nor the reporter: number, unit, status, deadline
+    expect(await b.ask("lisi", "/查询 #1", G)).toBe("#1\n单位：东村\n状态：已销号　截止：3月20日\n（问题详情仅限督办员、领导和承办单位负责人、责任人查看）");
   });
 
   it("a photo without a recent /整改 by the same person is not evidence", async () => {
@@ -148,7 +151,9 @@ describe("from a group message to 销号", () => {
       "#2【东村】问题乙（整改中，截止3月20日，张三）",
     ]);
     const overdue = await b.ask("lisi", "/逾期", G);
-    expect(overdue.split("\n").slice(0, 3)).toEqual(["全镇逾期未销号问题 2 个：", "#3【西村】问题丙（整改中·逾期3个工作日，截止3月3日）", expect.stringMatching(/^#1/)]);
+    // lisi sees other people's items as number, unit, status and deadline only
+    expect(overdue.split("\n")).toEqual(["全镇逾期未销号问题 2 个：", "#3【西村】（整改中·逾期3个工作日，截止3月3日）", "#1【东村】（整改中·逾期2个工作日，截止3月4日）"]);
+    expect((await b.ask("wangwu", "/逾期", G)).split("\n").slice(1)).toEqual(["#3【西村】（整改中·逾期3个工作日，截止3月3日）", "#1【东村】问题甲（整改中·逾期2个工作日，截止3月4日，张三）"]);
     expect(await b.ask("lisi", "/逾期 @南山村", G)).toBe("南山村目前没有逾期问题");
     await b.say("zhangsan", "/整改 #2 已完成", G);
     await b.say("ban1", "/销号 #2");

@@ -32,6 +32,8 @@ const EXPECTED: Record<string, R[]> = {
   台账: [...OFFICE, "负责人"],
   总结: OFFICE,
   绑定: OFFICE,
+  解绑: OFFICE,
+  匿名查询: ALL,
   帮助: ALL,
 };
 const REFUSAL = /^\/\S+ 仅限.+使用$|^你还不在.*名册中/;

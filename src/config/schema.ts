@@ -26,6 +26,8 @@ const unit = z.strictObject({
   head: z.string({ error: "应为成员 id" }).optional(),
   leader: z.string({ error: "应为成员 id" }).optional(),
   rooms: z.array(name).default([]),
+  /** former names of this unit: at start-up their items and groups move to this one */
+  renamedFrom: z.array(name).default([]),
 });
 const member = z.strictObject({
   id: z.string({ error: "应为聊天账号 id" }).trim().min(1, { error: "不能为空" }).max(100),
@@ -33,9 +35,15 @@ const member = z.strictObject({
   unit: z.string({ error: "应为单位名称" }).optional(),
   roles: z.array(z.enum(ROLES, { error: `角色只能是 ${ROLES.join("、")}` })).default(["干部"]),
 });
-const room = z.strictObject({ name, circular: z.boolean({ error: "应为 true 或 false" }).default(false) });
+/** `circular: true` gets the circular's text and chart; `full` also the full ledger (leaders and office staff only) */
+const room = z.strictObject({
+  name,
+  circular: z.union([z.boolean(), z.literal("full")], { error: "应为 true、false 或 full" }).default(false),
+});
+/** who signs circulars and is named in replies; defaults derived from `org` */
+const office = z.strictObject({ name: name.optional(), short: name.optional() });
 
-export const configSchema = z
+const baseSchema = z
   .strictObject({
     org: name,
     timezone: z
@@ -78,8 +86,10 @@ export const configSchema = z
           .regex(/^([0-5]?\d) ([01]?\d|2[0-3]) \* \* [0-7](,[0-7])*$/, { error: "只支持「分 时 * * 星期」形式，如 \"30 8 * * 1\"（周一 8:30）" })
           .default("30 8 * * 1"),
         monthlyCircularWorkday: z.number().int().min(1).max(20).default(3),
+        /** the circular's draft goes to the 督办员 and 领导 first; published on /通报 发布 (SPEC §4) */
+        circularReview: z.boolean({ error: "应为 true 或 false" }).default(true),
       })
-      .default({ weeklyDigest: "30 8 * * 1", monthlyCircularWorkday: 3 }),
+      .default({ weeklyDigest: "30 8 * * 1", monthlyCircularWorkday: 3, circularReview: true }),
     status: z
       .strictObject({
         greenCompletion: z.number().min(0).max(1).default(0.8),
@@ -96,6 +106,7 @@ export const configSchema = z
     calendar: z
       .strictObject({ extraHolidays: z.array(ymd).default([]), extraWorkdays: z.array(ymd).default([]) })
       .default({ extraHolidays: [], extraWorkdays: [] }),
+    office: office.optional(),
   })
   .superRefine((c, ctx) => {
     const ids = new Map<string, number>();
@@ -109,6 +120,11 @@ export const configSchema = z
       else units.set(u.name, i);
       if (u.head !== undefined && !ids.has(u.head))
         ctx.addIssue({ code: "custom", path: ["units", i, "head"], message: `负责人「${u.head}」不在 members 名单中` });
+      else if (u.head !== undefined) {
+        const m = c.members[ids.get(u.head)!];
+        if (m.unit !== undefined && m.unit !== u.name)
+          ctx.addIssue({ code: "custom", path: ["units", i, "head"], message: `负责人「${m.name}（${u.head}）」属于${m.unit}，不能兼任${u.name}的负责人（是不是填错了 id？）` });
+      }
       if (u.leader !== undefined && !ids.has(u.leader))
         ctx.addIssue({ code: "custom", path: ["units", i, "leader"], message: `分管领导「${u.leader}」不在 members 名单中` });
     });
@@ -132,12 +148,40 @@ export const configSchema = z
       if (p.end < prev) ctx.addIssue({ code: "custom", path: ["campaign", "phases", i, "end"], message: `阶段「${p.name}」的结束日期 ${p.end} 早于上一阶段或活动开始 ${prev}` });
       prev = p.end;
     });
+    // a name (current or former) belongs to one unit; a group to one unit
+    const claimed = new Map<string, string>();
+    c.units.forEach((u, i) => {
+      u.renamedFrom.forEach((old, j) => {
+        if (old === u.name) return;
+        const by = units.has(old) ? old : claimed.get(old);
+        if (by !== undefined) ctx.addIssue({ code: "custom", path: ["units", i, "renamedFrom", j], message: `旧名「${old}」已被${by === old ? "现有单位" : `单位「${by}」`}使用，不能再作为${u.name}的原名` });
+        else claimed.set(old, u.name);
+      });
+    });
+    const groups = new Map<string, string>();
+    c.units.forEach((u, i) => {
+      u.rooms.forEach((g, j) => {
+        const other = groups.get(g);
+        if (other !== undefined && other !== u.name)
+          ctx.addIssue({ code: "custom", path: ["units", i, "rooms", j], message: `群「${g}」已绑定到${other}，一个群只能属于一个单位` });
+        else groups.set(g, u.name);
+      });
+    });
     const roomNames = new Set<string>();
     c.rooms.forEach((r, i) => {
       if (roomNames.has(r.name)) ctx.addIssue({ code: "custom", path: ["rooms", i, "name"], message: `群「${r.name}」重复` });
       roomNames.add(r.name);
     });
   });
+
+/** The parsed config, with the office's names filled in from `org` where the file leaves them out. */
+export const configSchema = baseSchema.transform((c) => ({
+  ...c,
+  office: {
+    name: c.office?.name ?? `${c.org}干部作风整顿工作领导小组办公室`,
+    short: c.office?.short ?? "作风整顿办",
+  },
+}));
 
 export type Config = z.output<typeof configSchema>;
 export type UnitConfig = Config["units"][number];

@@ -4,6 +4,7 @@ import type { Tx } from "../db/client.ts";
 import type { Calendar, Ymd } from "../domain/calendar.ts";
 import type { Items } from "../domain/items.ts";
 import type { Org, Person } from "../domain/org.ts";
+import { personAudience, roomAudience, SENT_PRIVATELY, tooMuchFor, type Audience, type SeenItem } from "../domain/visibility.ts";
 import type { CommandDef } from "./command.ts";
 import type { OutboxBatch, Outgoing, Target } from "./outbox.ts";
 
@@ -25,8 +26,17 @@ export interface Ctx {
   filesDir: string;
   /** every command, for /帮助 */
   commands: readonly CommandDef[];
-  /** answer the sender where they asked: in the group with an @-mention, or privately */
-  reply(text: string, opts?: { ephemeral?: boolean }): Promise<void>;
+  /** answer the sender where they asked: in the group with an @-mention, or privately (`privately`: always) */
+  reply(text: string, opts?: { ephemeral?: boolean; privately?: boolean }): Promise<void>;
+  /**
+   * Answer about items, rendered for the asker (`ctx.me`): in the group when the group may see as much of
+   * every one of them (SPEC §1), else privately with the one line `详情已私信发给你` in the group.
+   */
+  replyAbout(items: readonly SeenItem[], text: string, opts?: { ephemeral?: boolean }): Promise<void>;
+  /** the asker, as an audience (render what they may see) */
+  me: Audience;
+  /** this group's audience (null in a private chat) */
+  here(): Promise<Audience | null>;
   /** anything else the command has to say to someone */
   send(o: Outgoing): Promise<void>;
 }
@@ -35,16 +45,36 @@ export function replyTarget(chat: Chat, senderId: string): { target: Target; men
   return chat.kind === "room" ? { target: { kind: "room", id: chat.id }, mentions: [senderId] } : { target: { kind: "contact", id: senderId }, mentions: [] };
 }
 
-export function makeCtx(base: Omit<Ctx, "reply" | "send">, outbox: OutboxBatch): Ctx {
+export function makeCtx(base: Omit<Ctx, "reply" | "send" | "replyAbout" | "me" | "here">, outbox: OutboxBatch): Ctx {
   const send = async (o: Outgoing) => {
     outbox.add(o);
   };
-  return {
+  const me = personAudience(base.sender);
+  let room: Audience | null | undefined;
+  const here = async (): Promise<Audience | null> => {
+    if (base.chat.kind !== "room") return null;
+    if (room === undefined) {
+      const r = await base.tx.room.findUnique({ where: { id: base.chat.id } });
+      room = roomAudience(base.cfg, { id: base.chat.id, topic: base.chat.topic, unitName: r?.unitName ?? null, circularFull: r?.circularFull ?? false });
+    }
+    return room;
+  };
+  const ctx: Ctx = {
     ...base,
     send,
+    me,
+    here,
+    replyAbout: async (items, text, opts) => {
+      const group = await here();
+      if (group && tooMuchFor(base.org, me, group, items)) {
+        await ctx.reply(text, { ...opts, privately: true });
+        await ctx.reply(SENT_PRIVATELY);
+      } else await ctx.reply(text, opts);
+    },
     reply: async (text, opts) => {
-      const { target, mentions } = replyTarget(base.chat, base.sender.id);
-      await send({ target, text, mentions, ephemeral: opts?.ephemeral });
+      const { target, mentions } = replyTarget(opts?.privately ? { kind: "private" } : base.chat, base.sender.id);
+      await send({ target, text, mentions, ephemeral: opts?.ephemeral, direct: true });
     },
   };
+  return ctx;
 }

@@ -4,10 +4,10 @@ import type { Tx } from "../db/client.ts";
 import type { Item } from "../generated/prisma/client.ts";
 import { UserError } from "../core/errors.ts";
 import type { Target } from "../core/outbox.ts";
-import { clip } from "../core/text.ts";
 import { fmtDate, type Calendar, type Ymd } from "./calendar.ts";
 import { refuseTransition, type Action, type State } from "./lifecycle.ts";
 import type { Org, Person } from "./org.ts";
+import { cardFor, isOverdue, itemLineFor, personAudience, roomAudience, stateText, titleFor, type Audience, type SeenItem, type ViewCtx } from "./visibility.ts";
 
 export type { Item };
 
@@ -52,6 +52,8 @@ export class Items {
     anonymous: boolean;
     status: State;
     sourceRoomId?: string | null;
+    /** sha256 of an anonymous report's 查询码 (the code itself is never stored) */
+    queryCodeHash?: string | null;
     detail: string;
   }): Promise<Item> {
     const last = await this.tx.item.findFirst({ where: { campaign: this.campaign }, orderBy: { no: "desc" }, select: { no: true } });
@@ -67,7 +69,8 @@ export class Items {
         reporterId: data.anonymous ? null : data.reporterId,
         anonymous: data.anonymous,
         status: data.status,
-        sourceRoomId: data.sourceRoomId ?? null,
+        sourceRoomId: data.anonymous ? null : (data.sourceRoomId ?? null),
+        queryCodeHash: data.anonymous ? (data.queryCodeHash ?? null) : null,
         createdAt: this.now,
       },
     });
@@ -123,46 +126,56 @@ export class Items {
   }
 
   isOverdue(item: Pick<Item, "deadline" | "status">): boolean {
-    return !!item.deadline && item.status !== "已销号" && item.deadline < this.today;
+    return isOverdue(item, this.today);
   }
 
   /** "整改中", "整改中·逾期3个工作日" … */
   stateText(item: Item): string {
-    if (!this.isOverdue(item)) return item.status;
-    const n = this.overdueBy(item);
-    return `${item.status}·逾期${n > 0 ? n + "个工作日" : ""}`;
+    return stateText(this.view, item);
   }
 
-  /** One line: #12【东村】村务公开栏三个月未更新（整改中，截止3月20日，张三） */
-  line(item: Item, opts: { assignee?: boolean } = { assignee: true }): string {
-    const bits = [this.stateText(item)];
-    if (item.deadline) bits.push(`截止${fmtDate(item.deadline, this.today)}`);
-    if (opts.assignee && item.assigneeId) bits.push(this.org.name(item.assigneeId));
-    return `#${item.no}${item.unitName ? `【${item.unitName}】` : ""}${clip(item.title, 30)}（${bits.join("，")}）`;
+  /** What rendering for an audience needs (src/domain/visibility.ts). */
+  get view(): ViewCtx {
+    return { org: this.org, cal: this.cal, today: this.today };
   }
 
-  /** The full card: what /查询 and notifications show. */
-  card(item: Item): string {
-    const rows = [`#${item.no} ${item.title}`];
-    const who = [
-      `单位：${item.unitName ?? "未交办"}`,
-      item.assigneeId ? `责任人：${this.org.name(item.assigneeId)}` : null,
-      item.category ? `类别：${item.category}` : null,
-    ].filter(Boolean);
-    rows.push(who.join("　"));
-    rows.push(`状态：${this.stateText(item)}${item.deadline ? `　截止：${fmtDate(item.deadline, this.today)}` : ""}`);
-    if (item.measures) rows.push(`整改措施：${item.measures}`);
-    if (item.longTerm && item.plan) rows.push(`长期整改计划：${item.plan}`);
-    rows.push(`来源：${item.anonymous ? "匿名" : this.org.name(item.reporterId) || "—"}`);
-    return rows.join("\n");
+  /** One line, as much as `a` may see: #12【东村】村务公开栏三个月未更新（整改中，截止3月20日，张三） */
+  line(a: Audience, item: SeenItem, opts?: { assignee?: boolean; unit?: boolean }): string {
+    return itemLineFor(this.view, a, item, opts);
+  }
+
+  /** The card /查询 and notices show, as much as `a` may see. */
+  card(a: Audience, item: SeenItem): string {
+    return cardFor(this.view, a, item);
+  }
+
+  /** The item's title as `a` may see it ("" when not at all). */
+  title(a: Audience, item: SeenItem): string {
+    return titleFor(this.org, a, item) ?? "";
+  }
+
+  /**
+   * Separation of duties (SPEC §1) over the whole history: nobody who ever submitted a rectification of
+   * the item (any 整改 event, in any round, also before a /退回), nor its assignee, nor its unit's 负责人
+   * may close it. Throws the reason, one line.
+   */
+  async assertMayClose(item: Item, p: Person): Promise<void> {
+    const no = `#${item.no}`;
+    const submitted = await this.tx.event.findFirst({ where: { itemId: item.id, kind: "整改", actorId: p.id }, select: { id: true } });
+    if (submitted || item.submitterId === p.id) throw new UserError(`你提交过 ${no} 的整改，不能自己销号，请由其他督办员或领导验收`);
+    if (item.assigneeId === p.id) throw new UserError(`你是 ${no} 的责任人，不能自己销号，请由其他督办员或领导验收`);
+    if (item.unitName && (this.org.isHeadOf(p, item.unitName) || this.org.headsOf(item.unitName).includes(p.id)))
+      throw new UserError(`你是 ${no} 承办单位${item.unitName}的负责人，不能销号本单位的问题，请由其他督办员或领导验收`);
   }
 
   /** Where news about a unit goes: its bound groups, else privately to its 负责人. */
-  async unitTargets(unit: string, mention: string[]): Promise<{ target: Target; mentions: string[] }[]> {
+  /** With each target, its audience: render what goes there with it (the group's or the person's view). */
+  async unitTargets(unit: string, mention: string[]): Promise<{ target: Target; mentions: string[]; audience: Audience }[]> {
     const rooms = await this.tx.room.findMany({ where: { unitName: unit }, orderBy: { id: "asc" } });
-    if (rooms.length) return rooms.map((r) => ({ target: { kind: "room" as const, id: r.id }, mentions: mention }));
+    if (rooms.length)
+      return rooms.map((r) => ({ target: { kind: "room" as const, id: r.id }, mentions: mention, audience: roomAudience(this.org.cfg, r) }));
     const ids = mention.length ? mention : this.org.headsOf(unit);
-    return ids.map((id) => ({ target: { kind: "contact" as const, id }, mentions: [] }));
+    return ids.map((id) => ({ target: { kind: "contact" as const, id }, mentions: [], audience: personAudience(this.org.person(id)) }));
   }
 
   /** May `p` work on the item (progress, rectify, extend)? The assignee and the unit's 负责人 may. */

@@ -17,6 +17,7 @@ export class Org {
   private readonly heads = new Map<string, string[]>();
   private readonly members = new Map<string, MemberConfig[]>();
   private readonly officeList: MemberConfig[];
+  private readonly formerNames = new Map<string, UnitConfig>();
 
   constructor(readonly cfg: Config) {
     for (const m of cfg.members) {
@@ -32,6 +33,7 @@ export class Org {
     }
     for (const u of cfg.units) {
       this.units.set(u.name, u);
+      for (const old of u.renamedFrom ?? []) this.formerNames.set(old, u);
       const ids = new Set<string>();
       if (u.head) ids.add(u.head);
       for (const m of this.members.get(u.name) ?? []) if (m.roles.includes("负责人")) ids.add(m.id);
@@ -40,9 +42,13 @@ export class Org {
     this.officeList = cfg.members.filter((m) => m.roles.includes("督办员"));
   }
 
+  /**
+   * Who sent a message. A sender not in the roster is always named `姓名（未登记，id）`, never by display name
+   * alone: anyone can call himself 李书记.
+   */
   person(id: string, displayName?: string): Person {
     const m = this.byId.get(id);
-    if (!m) return { id, name: displayName || id, roles: new Set() };
+    if (!m) return { id, name: unregistered(id, displayName), roles: new Set() };
     const roles = new Set<Role>(m.roles);
     roles.add("干部");
     if (m.unit && this.units.get(m.unit)?.head === m.id) roles.add("负责人");
@@ -50,9 +56,10 @@ export class Org {
     return { id, name: m.name, member: m, unit: m.unit, roles };
   }
 
+  /** A member's name; an id not in the roster is shown as `未登记人员（未登记，id）`. */
   name(id: string | null | undefined): string {
     if (!id) return "";
-    return this.byId.get(id)?.name ?? id;
+    return this.byId.get(id)?.name ?? unregistered(id);
   }
 
   /** 督办员 or 领导: may assign, verify, close, send back, answer extensions. */
@@ -73,9 +80,18 @@ export class Org {
     return this.officeList;
   }
 
-  /** Resolve "@X": a unit name, a member name or a member id. */
+  /** Resolve "@X": a unit name (or a former name, `renamedFrom`), a member name or a member id. */
   findUnit(text: string): UnitConfig | undefined {
-    return this.units.get(text) ?? this.units.get(text.replace(/^镇/, "")) ?? this.units.get("镇" + text);
+    for (const t of [text, text.replace(/^镇/, ""), "镇" + text]) {
+      const u = this.units.get(t) ?? this.formerNames.get(t);
+      if (u) return u;
+    }
+    return undefined;
+  }
+
+  /** The office's names (SPEC §5 `office`): `short` in replies, `name` to sign circulars. */
+  get office(): { name: string; short: string } {
+    return this.cfg.office;
   }
 
   findMember(text: string, mentioned: { id: string; name: string }[] = []): MemberConfig | "ambiguous" | undefined {
@@ -91,4 +107,16 @@ export class Org {
     for (const c of this.cfg.campaign.categories) if (c.code === text || c.aliases.includes(text) || c.name === text) return c.code;
     return undefined;
   }
+}
+
+/** `姓名（未登记，id）`: how a sender who is not in the roster is always shown. */
+export function unregistered(id: string, displayName?: string): string {
+  const name = displayName?.trim();
+  return `${name && name !== id ? name : "未登记人员"}（未登记，${id}）`;
+}
+
+/** "the whole township" for the configured organisation: 青山镇 → 全镇, XX乡 → 全乡, XX街道 → 全街道. */
+export function orgScope(org: string): string {
+  const kind = /(街道|镇|乡|苏木)$/.exec(org)?.[1];
+  return kind ? `全${kind}` : org;
 }

@@ -1,16 +1,20 @@
 // The problem ledger (问题清单 / 整改台账) a township hands in, as .xlsx with exceljs' streaming writer:
 // a summary sheet with the unit ranking, the 问题清单 with every item, and a sheet per unit. Chinese
 // headers, frozen header row, column widths, real Excel dates, A4 landscape. Text a user typed that
-// starts like a formula (= + - @) is written as text with a leading apostrophe.
+// starts like a formula (= + - @) is written as text with a leading apostrophe; characters XML forbids
+// (U+FFFF, lone surrogates, controls) never reach the file (xmlSafe), in cells or sheet names.
+// Who gets which ledger (SPEC §1): `audience: "office"` is the full ledger (督办员, 领导, a `circular: full`
+// group); `audience: "unit"` is one unit's ledger for its own group or 负责人, anonymous items redacted.
 import { createWriteStream, mkdirSync } from "node:fs";
 import path from "node:path";
 import ExcelJS from "exceljs";
 import type { Config } from "../config/schema.ts";
-import type { Tx } from "../db/client.ts";
+import type { Reader } from "../db/client.ts";
 import type { Calendar, Ymd } from "../domain/calendar.ts";
 import type { Org } from "../domain/org.ts";
 import { pct, rank, unitFigures } from "../jobs/stats.ts";
-import { rowWriter } from "./xlsx-rows.ts";
+import { ANONYMOUS_TITLE } from "../domain/visibility.ts";
+import { rowWriter, xmlSafe } from "./xlsx-rows.ts";
 
 export const LEDGER_COLUMNS = [
   { header: "序号", width: 7 },
@@ -55,7 +59,7 @@ export function safeText(s: string | null | undefined): string | null {
 const PAGE = 2000;
 
 /** Items (one unit or all), in number order, with their latest progress note, a page at a time. */
-async function* items(tx: Tx, campaign: string, unit?: string): AsyncGenerator<ItemRow> {
+async function* items(tx: Reader, campaign: string, unit?: string): AsyncGenerator<ItemRow> {
   let after = 0;
   for (;;) {
     const rows = await tx.$queryRawUnsafe<ItemRow[]>(
@@ -81,6 +85,8 @@ export class LedgerRows {
     private readonly org: Org,
     private readonly cal: Calendar,
     private readonly today: Ymd,
+    /** "unit": an anonymous report's words are not shown (匿名反映问题), as SPEC §1 says for its unit */
+    private readonly audience: LedgerAudience = "office",
   ) {}
 
   reset(): void {
@@ -102,12 +108,13 @@ export class LedgerRows {
       const l = this.cal.local(new Date(iso));
       return new Date(Date.UTC(+l.ymd.slice(0, 4), +l.ymd.slice(5, 7) - 1, +l.ymd.slice(8, 10), l.hh, l.mm));
     };
+    const anonymous = r.anonymous === 1 || r.anonymous === true;
     return [
       ++this.seq,
       `#${r.no}`,
       r.unitName ?? "未交办",
       r.category ? (this.cfg.campaign.categories.find((c) => c.code === r.category)?.code ?? r.category) : null,
-      safeText(r.title),
+      anonymous && this.audience !== "office" ? ANONYMOUS_TITLE : safeText(r.title),
       safeText(r.measures),
       r.unitName ? this.org.name(this.org.units.get(r.unitName)?.leader) || null : null,
       r.assigneeId ? this.org.name(r.assigneeId) : null,
@@ -115,14 +122,14 @@ export class LedgerRows {
       safeText(r.progress),
       this.status(r),
       r.closedAt ? local(r.closedAt) : null,
-      r.anonymous === 1 || r.anonymous === true ? "匿名" : r.reporterId ? this.org.name(r.reporterId) : "—",
+      anonymous ? "匿名" : r.reporterId ? this.org.name(r.reporterId) : "—",
     ];
   }
 }
 
 /** A valid, unique sheet name: ≤ 31 characters, none of : \ / ? * [ ]. */
 function sheetName(name: string, used: Set<string>): string {
-  const base = name.replace(/[:\\/?*[\]]/g, "_").slice(0, 28) || "单位";
+  const base = [...xmlSafe(name).replace(/[:\\/?*[\]]/g, "_").replace(/^'|'$/g, "_")].slice(0, 28).join("") || "单位";
   let n = base;
   for (let i = 2; used.has(n); i++) n = `${base.slice(0, 26)}(${i})`;
   used.add(n);
@@ -158,7 +165,7 @@ const tick = () => new Promise<void>((r) => setImmediate(r));
 
 function xlsxSink(file: string, cfg: Config, now: Date): BookSink {
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useStyles: true, useSharedStrings: false });
-  wb.creator = `${cfg.org}作风整顿办（督办助手）`;
+  wb.creator = xmlSafe(`${cfg.office.name}（督办助手）`);
   wb.created = now;
   wb.modified = now;
   const used = new Set<string>();
@@ -218,17 +225,26 @@ function csvSink(file: string): BookSink {
   };
 }
 
+/** Who the ledger is for: see writeLedger. */
+export type LedgerAudience = "office" | "unit";
+
 /**
- * Write the ledger to `file`. `unit` limits it to one unit (the 问题清单 and that unit's sheet).
- * Reads inside the caller's transaction: one consistent snapshot.
+ * Write the ledger to `file`.
+ * - `audience: "office"`: the full ledger, every unit (or `unit` only): for 督办员 and 领导, privately, or
+ *   a group configured `circular: full`.
+ * - `audience: "unit"` (needs `unit`): that unit's own ledger for its group or its 负责人 — no other unit's
+ *   rows or figures, and an anonymous item's description shown as 匿名反映问题.
+ * `tx` is any reader: a transaction, or a snapshot of the read-only connection (src/db/client.ts
+ * `snapshot`), so a long export holds no write lock. Everything is read from that one snapshot.
  */
 export async function writeLedger(
-  tx: Tx,
+  tx: Reader,
   cfg: Config,
   org: Org,
   cal: Calendar,
-  o: { file: string; now: Date; unit?: string; format?: "xlsx" | "csv" },
+  o: { file: string; now: Date; unit?: string; audience: LedgerAudience; format?: "xlsx" | "csv" },
 ): Promise<LedgerResult> {
+  if (o.audience === "unit" && !o.unit) throw new Error("writeLedger: a unit's ledger needs its unit");
   mkdirSync(path.dirname(o.file), { recursive: true });
   const today = cal.today(o.now);
   const book = o.format === "csv" ? csvSink(o.file) : xlsxSink(o.file, cfg, o.now);
@@ -247,11 +263,11 @@ export async function writeLedger(
   ]);
   figures.forEach((f, i) => sum.add([i + 1, f.unit, f.light, f.total, f.closed, f.open, f.overdue, f.total ? pct(f.completion) : "—"]));
   sum.add([]);
-  sum.add([`${cfg.org}${cfg.campaign.name}问题整改台账，截至${today}，由督办助手根据办理记录生成`]);
+  sum.add([`${o.unit && o.audience === "unit" ? o.unit : cfg.org}${cfg.campaign.name}问题整改台账，截至${today}，由督办助手根据办理记录生成`]);
   sum.end();
 
   // 2. 问题清单: every item
-  const rows = new LedgerRows(cfg, org, cal, today);
+  const rows = new LedgerRows(cfg, org, cal, today, o.audience ?? "office");
   const list = book.sheet("问题清单", LEDGER_COLUMNS);
   let count = 0;
   for await (const r of items(tx, cfg.campaign.name, o.unit)) {

@@ -25,6 +25,19 @@ const enum T {
 
 export type RowValue = string | number | Date | null | undefined;
 
+/**
+ * Characters XML 1.0 forbids: C0 controls other than tab, newline and CR, U+FFFE, U+FFFF, and surrogates
+ * that are not part of a pair. One of them in one cell makes the whole file one Excel and WPS refuse.
+ */
+const XML_FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Text safe for an XML file: controls dropped, the other forbidden characters replaced by U+FFFD (�). */
+export function xmlSafe(s: string): string {
+  XML_FORBIDDEN.lastIndex = 0;
+  if (!XML_FORBIDDEN.test(s)) return s;
+  return s.replace(XML_FORBIDDEN, (c) => (c < " " ? "" : "\ufffd"));
+}
+
 interface Styles {
   addStyleModel(model: object, cellType?: number): number;
 }
@@ -92,7 +105,7 @@ export function rowWriter(worksheet: ExcelJS.Worksheet, styles: readonly object[
       } else if (type === T.Number) {
         cells += `<c r="${ref}${r}"${s}><v>${xmlEncode(String(v))}</v></c>`;
       } else if (type === T.String) {
-        cells += `<c r="${ref}${r}"${s} t="str"><v>${xmlEncode(v as string)}</v></c>`;
+        cells += `<c r="${ref}${r}"${s} t="str"><v>${xmlEncode(xmlSafe(v as string))}</v></c>`;
       } else {
         if (!(v instanceof Date)) throw new TypeError("rowWriter: string, number, Date or null only");
         cells += `<c r="${ref}${r}"${s}><v>${dateToExcel(v)}</v></c>`;

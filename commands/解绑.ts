@@ -1,0 +1,24 @@
+import { z } from "zod";
+import { defineCommand } from "../src/core/command.ts";
+import { UserError } from "../src/core/errors.ts";
+
+// Undo this group's binding: the unit's notices then go to its other groups, or privately to its 负责人.
+// A binding from the config (units[].rooms) comes back at the next start-up unless the file changes.
+export default defineCommand({
+  name: "解绑",
+  who: "office",
+  where: "group",
+  usage: "/解绑",
+  summary: "在工作群里解除本群与单位的绑定",
+  from: () => ({}),
+  args: () => z.object({}),
+  async run(ctx) {
+    if (ctx.chat.kind !== "room") return;
+    const room = await ctx.tx.room.findUnique({ where: { id: ctx.chat.id } });
+    if (!room?.unitName) throw new UserError("本群没有绑定单位，无需解绑");
+    await ctx.tx.room.update({ where: { id: room.id }, data: { unitName: null, boundById: ctx.sender.id, updatedAt: ctx.now } });
+    const fromConfig = ctx.cfg.units.some((u) => u.name === room.unitName && u.rooms.includes(room.topic));
+    const note = fromConfig ? `\n注意：配置文件中${room.unitName}的 rooms 仍列有本群，重启后会重新绑定，请同时修改配置文件` : "";
+    await ctx.reply(`本群已解除与${room.unitName}的绑定，该单位的交办、提醒不再发到本群${note}`);
+  },
+});
