@@ -3,6 +3,7 @@
 // same code.
 import path from "node:path";
 import { commands } from "../commands/index.ts";
+import { ConfigError } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import type { Clock } from "./core/clock.ts";
 import { errText } from "./core/errors.ts";
@@ -50,7 +51,13 @@ export class App {
     const org = new Org(o.cfg);
     const filesDir = o.filesDir ?? path.join(path.dirname(o.evidenceDir), "exports");
     const cal = new Calendar(o.cfg.timezone, o.cfg.calendar);
-    await syncRoster(db, o.cfg);
+    try {
+      await syncRoster(db, o.cfg, o.log);
+    } catch (e) {
+      await read.$disconnect();
+      await db.$disconnect();
+      throw e;
+    }
     clearStaleStaging(o.evidenceDir);
     const pipeline = new Pipeline({
       db,
@@ -116,9 +123,38 @@ export class App {
 /**
  * The config is the roster's source of truth; the database mirrors it for queries and reports. Only what
  * changed is written, so a start-up with an unchanged 20,000-member roster costs two reads.
+ *
+ * A unit renamed in the file (`renamedFrom: [旧名]`) takes its items, their timeline snapshots and its
+ * groups along. Items of a unit name the file no longer knows stop the start-up (ConfigError, naming the
+ * unit and how many items): never a silent loss. Nothing is changed then.
  */
-async function syncRoster(db: Db, cfg: Config): Promise<void> {
+async function syncRoster(db: Db, cfg: Config, log: Logger): Promise<void> {
   await db.$transaction(async (tx) => {
+    for (const u of cfg.units) {
+      const old = u.renamedFrom.filter((n) => n !== u.name);
+      if (!old.length) continue;
+      const moved = await tx.item.updateMany({ where: { unitName: { in: old } }, data: { unitName: u.name } });
+      await tx.event.updateMany({ where: { toUnit: { in: old } }, data: { toUnit: u.name } });
+      const rooms = await tx.room.updateMany({ where: { unitName: { in: old } }, data: { unitName: u.name } });
+      if (moved.count || rooms.count) log.info("unit.renamed", { from: old, to: u.name, items: moved.count, rooms: rooms.count });
+    }
+    const known = cfg.units.map((u) => u.name);
+    const orphans = await tx.item.groupBy({ by: ["unitName"], where: { unitName: { notIn: known, not: null } }, _count: { _all: true } });
+    if (orphans.length)
+      throw new ConfigError(
+        "duban.yaml",
+        orphans.map(
+          (o) =>
+            `数据库中有 ${o._count._all} 个问题属于单位「${o.unitName}」，但配置文件 units 中已没有这个单位。` +
+            `如果是改了名，请在新单位下写 renamedFrom: [${o.unitName}]；如果是误删，请把它加回 units`,
+        ),
+      );
+    const stale = await tx.room.updateMany({ where: { unitName: { notIn: known, not: null } }, data: { unitName: null } });
+    if (stale.count) log.warn("room.unbound", { rooms: stale.count, reason: "unit no longer in the config" });
+    // `rooms[].circular: full` (the full ledger) follows the file, both ways
+    const full = cfg.rooms.filter((r) => r.circular === "full").map((r) => r.name);
+    await tx.room.updateMany({ where: { topic: { in: full }, circularFull: false }, data: { circularFull: true } });
+    await tx.room.updateMany({ where: { topic: { notIn: full }, circularFull: true }, data: { circularFull: false } });
     const units = new Map((await tx.unit.findMany()).map((u) => [u.name, u]));
     const members = new Map((await tx.member.findMany()).map((m) => [m.id, m]));
     const wantUnits = cfg.units.map((u) => ({ name: u.name, kind: u.kind, headId: u.head ?? null, leaderId: u.leader ?? null }));

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../src/config/load.ts";
-import { EXAMPLE_CONFIG, ROOT, example } from "./helpers.ts";
+import { EXAMPLE_CONFIG, ROOT, bot, example } from "./helpers.ts";
 
 const problems = (yaml: string): string[] => {
   try {
@@ -71,5 +71,62 @@ describe("duban.yaml (SPEC §5)", () => {
     expect(r.stderr).toContain("配置文件");
     expect(r.stderr).toContain("负责人「nobody」不在 members 名单中");
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("office names default from org and can be set", () => {
+    expect(example().office).toEqual({ name: "青山镇干部作风整顿工作领导小组办公室", short: "作风整顿办" });
+    const c = parseConfig(base + "\noffice: { name: 青山镇作风建设领导小组办公室, short: 作风办 }\n");
+    expect(c.office).toEqual({ name: "青山镇作风建设领导小组办公室", short: "作风办" });
+    expect(problems(base + "\noffice: { nam: x }\n").join()).toMatch(/未知的配置项「nam」/);
+  });
+
+  it("rooms[].circular: true, false or full", () => {
+    const c = parseConfig(base.replace("{ name: 作风整顿工作群, circular: true }", "{ name: 作风整顿工作群, circular: full }"));
+    expect(c.rooms[0].circular).toBe("full");
+    expect(problems(base.replace("{ name: 作风整顿工作群, circular: true }", "{ name: 作风整顿工作群, circular: all }")).join()).toMatch(/rooms\[1\]\.circular：应为 true、false 或 full/);
+  });
+
+  it("a unit head who belongs to another unit; two units claiming one group; a former name taken", () => {
+    let p = problems(base.replace("head: chenqi,", "head: wangwu,"));
+    expect(p.join("\n")).toMatch(/第 \d+ 行，units\[2\]\.head：负责人「王五（wangwu）」属于东村，不能兼任西村的负责人/);
+    p = problems(base.replace("rooms: [西村工作群]", "rooms: [东村工作群]"));
+    expect(p.join("\n")).toMatch(/第 \d+ 行，units\[2\]\.rooms\[1\]：群「东村工作群」已绑定到东村，一个群只能属于一个单位/);
+    p = problems(base.replace("{ name: 西村, kind: 村,", "{ name: 西村, renamedFrom: [东村], kind: 村,"));
+    expect(p.join("\n")).toMatch(/units\[2\]\.renamedFrom\[1\]：旧名「东村」已被现有单位使用/);
+  });
+});
+
+describe("renamed and removed units at start-up (SPEC §5)", () => {
+  // the unit 东村 becomes 东村村 (its group keeps its name)
+  const rename = (yaml: string) => yaml.replace(/东村(?!工作群)/g, "东村村");
+  const renamed = (yaml: string) => rename(yaml).replace("{ name: 东村村, kind: 村,", "{ name: 东村村, renamedFrom: [东村], kind: 村,");
+  async function history(dir: string) {
+    const b = await bot({ databaseFile: path.join(dir, "d.db") });
+    await b.say("ban1", "/上报 公开栏未更新 @东村 @张三 截止:3月20日");
+    await b.say("zhangsan", "/上报 路灯不亮", "东村工作群");
+    await b.say("ban1", "/交办 #2 @东村 截止:3月31日");
+    await b.close();
+  }
+
+  it("items of a unit no longer in the file stop the bot, naming the unit and the count; nothing is changed", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-rename-"));
+    await history(dir);
+    const gone = parseConfig(rename(base));
+    const err = await bot({ cfg: gone, databaseFile: path.join(dir, "d.db") }).then(
+      (b) => (b.close(), null),
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).problems).toEqual([expect.stringMatching(/^数据库中有 2 个问题属于单位「东村」，但配置文件 units 中已没有这个单位。如果是改了名，请在新单位下写 renamedFrom: \[东村\]/)]);
+    // said so in renamedFrom: the items, their timeline snapshots and the unit's group move along
+    const b = await bot({ cfg: parseConfig(renamed(base)), databaseFile: path.join(dir, "d.db") });
+    expect((await b.db.item.findMany({ orderBy: { no: "asc" } })).map((i) => i.unitName)).toEqual(["东村村", "东村村"]);
+    expect(await b.db.event.count({ where: { toUnit: "东村" } })).toBe(0);
+    expect((await b.db.room.findFirstOrThrow({ where: { topic: "东村工作群" } })).unitName).toBe("东村村");
+    // (message ids of their own: the first run's t1, t2 … are already handled)
+    expect((await b.say("wangwu", "/我的", "东村工作群", "after-1"))[0].text).toMatch(/^你有 2 个未销号问题/);
+    // the old name still finds the unit when typed
+    expect((await b.say("ban1", "/逾期 @东村", undefined, "after-2"))[0].text).toBe("东村村目前没有逾期问题");
+    await b.close();
   });
 });
