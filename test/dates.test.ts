@@ -102,3 +102,19 @@ describe("dates as cadres write them (SPEC §3)", () => {
     expect(parseDate("下月31日", "2026-03-04", cal)).toBeNull(); // April has 30 days
   });
 });
+
+describe("the calendar does not depend on the machine's timezone", () => {
+  it("the same workdays on a machine west of UTC (chinese-days' own functions shift them a day there)", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const script = `import { Calendar } from "./src/domain/calendar.ts"; const c = new Calendar("Asia/Shanghai"); console.log(["2026-03-02", "2026-03-01", "2026-09-30", "2026-10-01", "2026-10-10", "2026-02-14"].map((d) => c.isWorkday(d)).join(","));`;
+    for (const TZ of ["America/Los_Angeles", "Asia/Shanghai", "UTC"]) {
+      const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { encoding: "utf8", env: { ...process.env, TZ }, cwd: new URL("..", import.meta.url).pathname });
+      expect(r.stdout.trim(), `${TZ}: ${r.stderr}`).toBe("true,false,true,false,true,true");
+    }
+  });
+  it("knows which years it has the State Council's holidays for", () => {
+    expect(cal.knowsYear(2026)).toBe(true);
+    expect(cal.knowsYear(2031)).toBe(false);
+    expect(new Calendar("Asia/Shanghai", { extraHolidays: ["2031-01-01"], extraWorkdays: [] }).knowsYear(2031)).toBe(true);
+  });
+});

@@ -1,6 +1,15 @@
 // China's real workdays (chinese-days, with the config's overrides for years it does not know yet) in
 // the campaign's timezone. Dates are plain "YYYY-MM-DD" strings: a deadline is a calendar date.
-import chineseDays from "chinese-days";
+// chinese-days' data table is read directly: its functions turn "YYYY-MM-DD" into a Date and read it back
+// in the machine's timezone, so on a machine west of UTC every answer is a day off (Monday a holiday).
+import { createRequire } from "node:module";
+
+const days = createRequire(import.meta.url)("chinese-days/dist/chinese-days.json") as {
+  holidays: Record<string, string>;
+  workdays: Record<string, string>;
+};
+/** Years whose holidays and 调休 the bundled table knows (it is updated each year from the State Council notice). */
+export const KNOWN_YEARS: ReadonlySet<number> = new Set(Object.keys(days.holidays).map((d) => +d.slice(0, 4)));
 
 export type Ymd = string;
 
@@ -76,10 +85,18 @@ export class Calendar {
   isWorkday(ymd: Ymd): boolean {
     let w = this.workdayMemo.get(ymd);
     if (w === undefined) {
-      w = this.extraWorkdays.has(ymd) ? true : this.extraHolidays.has(ymd) ? false : chineseDays.isWorkday(ymd);
+      w = this.extraWorkdays.has(ymd) ? true : this.extraHolidays.has(ymd) ? false : ymd in days.workdays || (this.weekday(ymd) <= 5 && !(ymd in days.holidays));
       this.workdayMemo.set(ymd, w);
     }
     return w;
+  }
+
+  /**
+   * Does the calendar know the 节假日 and 调休 of this year (bundled table or the config's extra days)?
+   * Where it does not, workdays are Monday to Friday until calendar.extraHolidays is filled in.
+   */
+  knowsYear(y: number): boolean {
+    return KNOWN_YEARS.has(y) || [...this.extraHolidays].some((d) => +d.slice(0, 4) === y);
   }
 
   /** Workdays from 2000-01-01 up to and including `ymd` (for O(1) counting over long spans). */
