@@ -17,9 +17,13 @@ export const utf8Bytes = (s: string) => Buffer.byteLength(s, "utf8");
 /**
  * Split text into chunks of at most `maxBytes` UTF-8 bytes, on line boundaries where possible.
  * A single line longer than the limit is cut between code points (never inside a surrogate pair).
+ * `maxBytes` may be a function of the chunk's index: what the transport adds to a chunk (an `@name`
+ * prefix per mention) is taken off that chunk's budget. A budget under 1 byte counts as 1 (no chunk is
+ * empty), and chunk `i` never holds more than `budget(i)` bytes otherwise.
  */
-export function splitByBytes(text: string, maxBytes: number): string[] {
-  if (utf8Bytes(text) <= maxBytes) return [text];
+export function splitByBytes(text: string, maxBytes: number | ((index: number) => number)): string[] {
+  const budget = (i: number) => Math.max(1, typeof maxBytes === "number" ? maxBytes : maxBytes(i));
+  if (utf8Bytes(text) <= budget(0)) return [text];
   const chunks: string[] = [];
   let cur = "";
   const push = () => {
@@ -28,12 +32,12 @@ export function splitByBytes(text: string, maxBytes: number): string[] {
   };
   for (const line of text.split("\n")) {
     const candidate = cur.length ? cur + "\n" + line : line;
-    if (utf8Bytes(candidate) <= maxBytes) {
+    if (utf8Bytes(candidate) <= budget(chunks.length)) {
       cur = candidate;
       continue;
     }
     push();
-    if (utf8Bytes(line) <= maxBytes) {
+    if (utf8Bytes(line) <= budget(chunks.length)) {
       cur = line;
       continue;
     }
@@ -41,7 +45,7 @@ export function splitByBytes(text: string, maxBytes: number): string[] {
     let pieceBytes = 0;
     for (const ch of line) {
       const b = utf8Bytes(ch);
-      if (pieceBytes + b > maxBytes) {
+      if (piece.length && pieceBytes + b > budget(chunks.length)) {
         chunks.push(piece);
         piece = "";
         pieceBytes = 0;
