@@ -74,7 +74,7 @@ export class App {
       filesDir,
       beforeCommit: o.beforeCommit,
     });
-    const sender = new Sender(db, o.transport, o.clock, o.log);
+    const sender = new Sender(db, o.transport, o.clock, o.log, { quiet: o.cfg.reminders.quiet, cal });
     await sender.recover();
     const scheduler = new Scheduler(db, read, o.cfg, org, cal, o.log, filesDir);
     return new App(db, read, o.cfg, org, cal, pipeline, sender, scheduler, o.clock, o.log);

@@ -284,10 +284,13 @@ describe("nothing typed is dropped because the database was busy", () => {
 });
 
 describe("the anonymous reporter's identity", () => {
-  it("is refused in a group, with a hint, and nothing is stored", async () => {
+  it("is refused in a group, with a hint sent privately (nothing in the group), and nothing is stored", async () => {
     const b = await bot();
-    expect(await b.ask("xiaomei", "/匿名上报 村主任优亲厚友", "西村工作群")).toBe("/匿名上报 只能私聊机器人使用，请私聊我发送，群里不会留下你的信息");
+    const got = await b.say("xiaomei", "/匿名上报 村主任优亲厚友", "西村工作群");
+    expect(got).toEqual([expect.objectContaining({ to: "xiaomei", text: "/匿名上报 只能私聊机器人使用，请私聊我发送，群里不会留下你的信息" })]);
+    expect(b.out.filter((o) => o.room === "西村工作群")).toEqual([]);
     expect(await b.db.item.count()).toBe(0);
+    expect(await b.db.outbox.count({ where: { OR: [{ targetId: "xiaomei" }, { sealed: true }] } })).toBe(0);
     await b.close();
   });
 

@@ -41,3 +41,16 @@ it("an unreachable puppet service is logged as wechaty.error within seconds, not
   expect(String(line!.error)).toMatch(/UNAVAILABLE|ECONNREFUSED|token/i);
   expect(Date.now() - started).toBeLessThan(20_000);
 });
+
+it("a group or contact lookup that never answers is a definite failure (nothing was said yet: safe to retry)", async () => {
+  const { wechatyTransport } = await import("../src/transport/wechaty.ts");
+  const { DefiniteSendFailure } = await import("../src/core/sender.ts");
+  const never = () => new Promise<never>(() => {});
+  const bot = { Room: { find: never }, Contact: { find: never } } as any;
+  const t = wechatyTransport(bot, { maxBytes: 2000, perTarget: 20, windowMs: 60_000 }, 100);
+  const started = Date.now();
+  await expect(t.sendText({ kind: "room", id: "r1" }, "你好", [])).rejects.toBeInstanceOf(DefiniteSendFailure);
+  await expect(t.sendText({ kind: "contact", id: "c1" }, "你好", [])).rejects.toBeInstanceOf(DefiniteSendFailure);
+  await expect(t.overhead!({ kind: "room", id: "r1" }, ["c1"])).rejects.toBeInstanceOf(DefiniteSendFailure);
+  expect(Date.now() - started).toBeLessThan(2_000);
+});

@@ -3,6 +3,7 @@
 //   authorize → handler in one DB transaction (item + events + outbox rows) → commit → sender.
 // A reply exists only as an outbox row of the committed transaction: nothing is acknowledged before
 // it is durable, and a rolled-back command says nothing but its refusal.
+import { createHash } from "node:crypto";
 import path from "node:path";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
@@ -20,6 +21,7 @@ import { insertOutgoing, OutboxBatch } from "./outbox.ts";
 import { parseCommand } from "./parse.ts";
 import type { Registry } from "./registry.ts";
 import { utf8Bytes } from "./text.ts";
+import { TimeoutError, withTimeout } from "./timeout.ts";
 
 export interface InboundMessage {
   /** the transport's message id (the dedupe key together with the bot account) */
@@ -42,6 +44,8 @@ export type Outcome = "ignored" | "duplicate" | "handled" | "refused";
 export const MAX_TEXT_BYTES = 8_000;
 /** Evidence photos count for a rectification sent within this window, by the same person in the same chat. */
 export const EVIDENCE_WINDOW_MS = 10 * 60_000;
+/** How long a photo download may take. */
+export const DOWNLOAD_TIMEOUT_MS = 60_000;
 
 class Duplicate extends Error {}
 
@@ -74,6 +78,8 @@ export class Pipeline {
   private readonly knownRooms = new Map<string, string>();
   private readonly scope: ResolveScope = { today: "", mentioned: [] };
   private readonly schemas = new Map<CommandDef, z.ZodType>();
+  /** a photo download that takes longer is given up (the sender is asked to resend) */
+  downloadTimeoutMs = DOWNLOAD_TIMEOUT_MS;
 
   constructor(private readonly d: PipelineDeps) {
     const resolvers = makeResolvers(d.org, d.cal, this.scope);
@@ -103,7 +109,7 @@ export class Pipeline {
     const def = d.registry.find(parsed.word);
 
     // refusals that need no transaction of their own still go through one: claim + reply, atomically
-    // (a refused anonymous report is as private as its reply: that row is deleted once sent)
+    // (a refused anonymous report is as private as its reply: sent privately, sealed, deleted once sent)
     const refuse = (why: string) => this.replyOnly(msg, sender, why, now, def?.anonymous === true);
 
     if (!def) {
@@ -162,21 +168,26 @@ export class Pipeline {
     return "handled";
   }
 
+  /**
+   * The dedupe claim of a message. Stored as a hash of the key, dated by its local day only: a claim
+   * (of an anonymous report too) pairs no message id with the instant an item was created.
+   */
   private async claim(tx: Tx, key: string, now: Date): Promise<void> {
     try {
-      await tx.processedMessage.create({ data: { key, at: now } });
+      await tx.processedMessage.create({ data: { key: claimKey(key), at: this.d.cal.instant(this.d.cal.today(now)) } });
     } catch (e) {
       if (isUniqueViolation(e)) throw new Duplicate();
       throw e;
     }
   }
 
+  /** Claim the message and answer its sender (ephemeral: privately and sealed, even when asked in a group). */
   private async replyOnly(msg: InboundMessage, sender: Person, text: string, now: Date, ephemeral = false): Promise<Outcome> {
     try {
       await this.d.db.$transaction(async (tx) => {
         await this.claim(tx, this.key(msg), now);
-        const { target, mentions } = replyTarget(msg.chat, sender.id);
-        await insertOutgoing(tx, [{ target, text, mentions, ephemeral }], now);
+        const { target, mentions } = replyTarget(ephemeral ? { kind: "private" } : msg.chat, sender.id);
+        await insertOutgoing(tx, [{ target, text, mentions, ephemeral, direct: true }], now);
       }, TX);
     } catch (e) {
       if (e instanceof Duplicate) return "duplicate";
@@ -187,8 +198,8 @@ export class Pipeline {
 
   /** Tell the sender something went wrong (no message key is claimed: a redelivery is handled afresh). */
   private async tellFailure(msg: InboundMessage, now: Date, ephemeral = false, text = "系统处理这条命令时出错，本条没有办理，请稍后重发；如果反复出现，请联系镇作风整顿办。"): Promise<void> {
-    const { target, mentions } = replyTarget(msg.chat, msg.senderId);
-    await this.d.db.$transaction((tx) => insertOutgoing(tx, [{ target, text, mentions, ephemeral }], now), TX);
+    const { target, mentions } = replyTarget(ephemeral ? { kind: "private" } : msg.chat, msg.senderId);
+    await this.d.db.$transaction((tx) => insertOutgoing(tx, [{ target, text, mentions, ephemeral, direct: true }], now), TX);
   }
 
   /**
@@ -209,12 +220,18 @@ export class Pipeline {
       });
     const pending = await rectification(d.db);
     if (!pending || pending.item.status !== "待验收") return "ignored";
-    if (await d.db.processedMessage.findUnique({ where: { key } })) return "duplicate";
+    if (await d.db.processedMessage.findUnique({ where: { key: claimKey(key) } })) return "duplicate";
     const staging = path.join(d.evidenceDir, ".incoming");
     mkdirSync(staging, { recursive: true });
     const base = path.join(staging, key.replace(/[^\w.-]/g, "_"));
-    const staged = await msg.image!.save(base).catch(async (e) => {
-      removeStaged(base); // a download that broke off halfway
+    // a stalled download must not hold up the messages after it: it is given up after a while, and
+    // whatever it writes when it finishes late is removed
+    let timedOut = false;
+    const download = msg.image!.save(base);
+    download.then((f) => timedOut && rmSync(f, { force: true }), () => timedOut && removeStaged(base));
+    const staged = await withTimeout(download, this.downloadTimeoutMs, "照片下载").catch(async (e) => {
+      timedOut = e instanceof TimeoutError;
+      removeStaged(base); // a download that broke off halfway (or is still writing)
       await this.tellFailure(msg, now, false, `这张照片没有接收成功，请在 10 分钟内重新发送（#${pending.item.no} 的整改佐证）。`).catch(() => {});
       throw e;
     });
@@ -233,7 +250,7 @@ export class Pipeline {
         await items.event(ev.item, msg.senderId, "佐证", path.basename(saved));
         await tx.evidence.create({ data: { itemId: ev.itemId, eventId: ev.id, path: saved, fromId: msg.senderId, at: now } });
         const { target, mentions } = replyTarget(msg.chat, msg.senderId);
-        await insertOutgoing(tx, [{ target, text: `已收到 #${ev.item.no} 的整改佐证照片（第 ${count + 1} 张）`, mentions }], now);
+        await insertOutgoing(tx, [{ target, text: `已收到 #${ev.item.no} 的整改佐证照片（第 ${count + 1} 张）`, mentions, direct: true }], now);
         return "handled" as const;
       }, TX);
       if (outcome !== "handled") rmSync(staged, { force: true });
@@ -256,6 +273,11 @@ export class Pipeline {
     else await this.d.db.room.create({ data: { id, topic, unitName: unit, circular, updatedAt: now } });
     this.knownRooms.set(id, topic);
   }
+}
+
+/** A message key as the dedupe claim stores it. */
+export function claimKey(key: string): string {
+  return "sha256:" + createHash("sha256").update(key).digest("hex");
 }
 
 /** Files staged for `base` (the transport adds the extension). */

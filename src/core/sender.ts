@@ -1,16 +1,25 @@
 // The only code that talks to a transport. Drains the outbox in order, splits long text on line
-// boundaries under the transport's byte limit, and rate-limits per target by queueing (never dropping).
+// boundaries under the transport's byte limit (counting what the transport adds: the `@name` prefix of
+// mentions), and rate-limits per target by queueing (never dropping), in a window kept in the database
+// (SendLog) so that it holds across restarts and across instances on one database.
 // A row is marked "sending" before it goes out; after a crash such rows become "uncertain" and are not
-// resent: only a definite failure is retried.
-import { checkpoint, type Db } from "../db/client.ts";
+// resent: only a definite failure is retried. Every send has a timeout; a send that runs out of it may
+// have gone out ("uncertain"). A slow chat does not hold up the others: after a short patience its send
+// goes on in the background and the drain carries on with the other chats.
+// Quiet hours hold every row except a direct answer to someone who has just sent a command.
+// Sealed rows (see outbox.ts) are opened only by the process that wrote them, deleted once sent, and
+// their key dropped.
+import type { Db } from "../db/client.ts";
+import type { Calendar } from "../domain/calendar.ts";
 import { errText } from "./errors.ts";
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./log.ts";
-import { dbTime, type Target } from "./outbox.ts";
+import { dbTime, holdsKey, seal, SEALED_TARGET, shred, targetTag, unseal, type Target } from "./outbox.ts";
 import { splitByBytes } from "./text.ts";
+import { withTimeout } from "./timeout.ts";
 
 export interface TransportLimits {
-  /** UTF-8 bytes per text message */
+  /** UTF-8 bytes per text message, as the platform receives it (mention prefix included) */
   maxBytes: number;
   /** messages per target per window */
   perTarget: number;
@@ -19,6 +28,11 @@ export interface TransportLimits {
 
 export interface Transport {
   readonly limits: TransportLimits;
+  /**
+   * UTF-8 bytes the transport itself adds to a text sent to `target` with these mentions (Wechaty puts
+   * `@name` + U+2005 per mentioned contact, and a space, before the text). Absent: nothing is added.
+   */
+  overhead?(target: Target, mentions: string[]): Promise<number>;
   sendText(target: Target, text: string, mentions: string[]): Promise<void>;
   sendFile(target: Target, path: string): Promise<void>;
 }
@@ -26,44 +40,95 @@ export interface Transport {
 /** Thrown by a transport when the message certainly did not go out (safe to retry). */
 export class DefiniteSendFailure extends Error {}
 
+export interface SenderOptions {
+  /** quiet hours ["21:00", "08:00"] in the calendar's timezone (cfg.reminders.quiet) */
+  quiet?: [string, string];
+  /** the campaign's calendar (needed with `quiet`) */
+  cal?: Calendar;
+  /** a send that has not finished by then may have gone out: "uncertain", never resent (default 30 s) */
+  sendTimeoutMs?: number;
+  /** how long the drain waits for one chat's send before it goes on with the others (default 2 s) */
+  patienceMs?: number;
+}
+
 const MAX_ATTEMPTS = 5;
+/** A sealed row this process cannot open, older than this, was written by a process that died. */
+export const SEALED_ORPHAN_MS = 5 * 60_000;
+/** The text of an extra part that only carries mentions (more mentions than one message can hold). */
+const MENTIONS_ONLY = "（同上）";
+
+type Part = { text: string; mentions: string[] } | { file: string };
+
+/** A row as it will go out: sealed rows opened. */
+interface Opened {
+  target: Target;
+  text: string | null;
+  file: string | null;
+  mentions: string[];
+  sealed: boolean;
+}
+
+type Row = Awaited<ReturnType<Db["outbox"]["findMany"]>>[number];
+type Result = { ok: true; at: Date } | { ok: false };
 
 export class Sender {
-  private readonly sent = new Map<string, number[]>();
   private running: Promise<void> | null = null;
   private again = false;
+  /** targets whose send outlasted the patience and goes on in the background */
+  private readonly lanes = new Map<string, Promise<void>>();
+  private lastSweep = -Infinity;
+  private readonly sendTimeoutMs: number;
+  private readonly patienceMs: number;
 
   constructor(
     private readonly db: Db,
     private readonly transport: Transport,
     private readonly clock: Clock,
     private readonly log: Logger,
-  ) {}
+    private readonly o: SenderOptions = {},
+  ) {
+    this.sendTimeoutMs = o.sendTimeoutMs ?? 30_000;
+    this.patienceMs = o.patienceMs ?? 2_000;
+  }
 
   /** Rows left "sending" by a crash may have been delivered: never resend them. */
   async recover(): Promise<void> {
-    // an anonymous reply that may have gone out must not stay behind either (reporter + item in one row)
-    if ((await this.db.outbox.deleteMany({ where: { status: "sending", ephemeral: true } })).count) await this.scrubWal();
-    const n = await this.db.outbox.updateMany({ where: { status: "sending" }, data: { status: "uncertain" } });
+    // an anonymous reply written before rows were sealed: not kept either way (reporter + item in one row)
+    await this.db.outbox.deleteMany({ where: { status: "sending", ephemeral: true, sealed: false } });
+    // (a sealed row "sending" belongs to a live instance, or is swept once it is an orphan)
+    const n = await this.db.outbox.updateMany({ where: { status: "sending", sealed: false }, data: { status: "uncertain" } });
     if (n.count) this.log.warn("outbox.uncertain", { count: n.count });
+    await this.sweep(this.clock.now());
+  }
+
+  /** Delete a sealed row once it is sent (or given up), then drop its key. */
+  private async forget(row: Row): Promise<void> {
+    try {
+      await this.db.outbox.delete({ where: { id: row.id } });
+    } finally {
+      shred(row.text); // (a row whose delete failed is unreadable now, and swept later)
+    }
   }
 
   /**
-   * Delete an anonymous reply once it is sent (or given up). secure_delete wipes it from the database
-   * file; the WAL still holds the pages written with it (reply and item together) until they are reused,
-   * so the WAL is checkpointed into the file and truncated at once.
+   * At most once a window: prune the send log; remove sealed rows whose writer died (only a count is
+   * logged) and those of ours whose key is gone; mark ours as alive (their createdAt is their writer's
+   * heartbeat, so another instance does not take a row held back by quiet hours for an orphan).
    */
-  private async forget(id: number): Promise<void> {
-    await this.db.outbox.delete({ where: { id } });
-    await this.scrubWal();
-  }
-
-  private async scrubWal(): Promise<void> {
+  private async sweep(now: Date): Promise<void> {
+    const t = now.getTime();
+    if (t - this.lastSweep < this.transport.limits.windowMs) return;
+    this.lastSweep = t;
     try {
-      // another process reading or writing: the next checkpoint (tick) copies it over
-      if (!(await checkpoint(this.db, "TRUNCATE"))) this.log.warn("db.wal_truncate_busy");
+      await this.db.sendLog.deleteMany({ where: { at: { lte: new Date(t - this.transport.limits.windowMs) } } });
+      await this.db.outbox.updateMany({ where: { sealed: true, targetId: SEALED_TARGET, createdAt: { lt: now } }, data: { createdAt: now } });
+      const orphans = await this.db.outbox.deleteMany({ where: { sealed: true, targetId: { not: SEALED_TARGET }, createdAt: { lt: new Date(t - SEALED_ORPHAN_MS) } } });
+      const mine = await this.db.outbox.findMany({ where: { sealed: true, targetId: SEALED_TARGET }, select: { id: true, text: true } });
+      const lost = mine.filter((r) => !holdsKey(r.text)).map((r) => r.id);
+      if (lost.length) await this.db.outbox.deleteMany({ where: { id: { in: lost } } });
+      if (orphans.count + lost.length) this.log.warn("outbox.sealed_orphans_removed", { count: orphans.count + lost.length });
     } catch (e) {
-      this.log.warn("db.wal_truncate_failed", { error: errText(e) });
+      this.log.warn("outbox.sweep_failed", { error: errText(e) });
     }
   }
 
@@ -86,16 +151,33 @@ export class Sender {
     return this.running;
   }
 
-  /** When the next queued row becomes due (rate limit or retry), or null. */
+  /** Drain, and wait for the sends that went on in the background too (tests, shutdown). */
+  async idle(): Promise<void> {
+    do {
+      await this.drain();
+      await Promise.all([...this.lanes.values()]);
+    } while (this.running || this.lanes.size);
+  }
+
+  /** When the next queued row becomes due (rate limit, retry, quiet hours), or null. */
   async nextWakeup(): Promise<Date | null> {
-    const row = await this.db.outbox.findFirst({ where: { status: "pending" }, orderBy: { notBefore: "asc" }, select: { notBefore: true } });
+    const row = await this.db.outbox.findFirst({ where: { status: "pending", OR: [{ sealed: false }, { targetId: SEALED_TARGET }] }, orderBy: { notBefore: "asc" }, select: { notBefore: true } });
     return row?.notBefore ?? null;
   }
 
-  private windowFor(key: string, now: number): number[] {
-    const w = (this.sent.get(key) ?? []).filter((t) => t > now - this.transport.limits.windowMs);
-    this.sent.set(key, w);
-    return w;
+  /** The end of the quiet hours `at` lies in, or null when it is not in them. */
+  private quietEnd(at: Date): Date | null {
+    const { quiet, cal } = this.o;
+    if (!quiet || !cal || !cal.inQuiet(at, quiet)) return null;
+    const to = quiet[1];
+    const l = cal.local(at);
+    const hm = `${String(l.hh).padStart(2, "0")}:${String(l.mm).padStart(2, "0")}`;
+    return cal.instant(hm >= to ? cal.addDays(l.ymd, 1) : l.ymd, to);
+  }
+
+  /** `at`, or the end of the quiet hours it falls in. */
+  private afterQuiet(at: Date): Date {
+    return this.quietEnd(at) ?? at;
   }
 
   /**
@@ -128,12 +210,109 @@ export class Sender {
     const d = this.delivered;
     if (!d) return;
     this.delivered = null;
+    await this.markSent(d.id, d.at);
+  }
+
+  private async markSent(id: number, at: Date): Promise<void> {
     try {
-      await this.db.outbox.updateMany({ where: { id: d.id, status: { in: ["sending", "uncertain"] } }, data: { status: "sent", sentAt: d.at } });
+      await this.db.outbox.updateMany({ where: { id, status: { in: ["sending", "uncertain"] } }, data: { status: "sent", sentAt: at } });
     } catch (e) {
       // it stays "sending" → "uncertain" at the next start: not resent, only mislabelled
-      this.log.warn("outbox.mark_sent_failed", { id: d.id, error: errText(e) });
+      this.log.warn("outbox.mark_sent_failed", { id, error: errText(e) });
     }
+  }
+
+  /**
+   * Take `n` places in the target's rate window, if it has them (or is empty: a message longer than the
+   * window still goes, alone). One statement: counting and taking are atomic across instances (SQLite
+   * takes the write lock before the statement reads). Returns the send-log ids, or null when full.
+   * The window counts both the recipient's id and its stand-in for sealed rows.
+   */
+  private async reserve(o: Opened, n: number, now: Date): Promise<number[] | null> {
+    const { perTarget, windowMs } = this.transport.limits;
+    const plain = `${o.target.kind}:${o.target.id}`;
+    const tag = targetTag(o.target.kind, o.target.id);
+    const rows = await this.db.$queryRawUnsafe<{ id: number | bigint }[]>(
+      `WITH RECURSIVE "w" AS (SELECT COUNT(*) AS "c" FROM "SendLog" WHERE "target" IN (?, ?) AND "at" > ?),
+         "n"("i") AS (SELECT 1 UNION ALL SELECT "i" + 1 FROM "n" WHERE "i" < ?)
+       INSERT INTO "SendLog" ("target", "at") SELECT ?, ? FROM "n", "w" WHERE "w"."c" = 0 OR "w"."c" + ? <= ?
+       RETURNING "id"`,
+      plain, tag, dbTime(new Date(now.getTime() - windowMs)), n, o.sealed ? tag : plain, dbTime(now), n, perTarget,
+    );
+    return rows.length ? rows.map((r) => Number(r.id)) : null;
+  }
+
+  /** When `n` more messages fit into the target's window. */
+  private async release(o: Opened, n: number, now: Date): Promise<Date> {
+    const { perTarget, windowMs } = this.transport.limits;
+    const window = await this.db.sendLog.findMany({
+      where: { target: { in: [`${o.target.kind}:${o.target.id}`, targetTag(o.target.kind, o.target.id)] }, at: { gt: new Date(now.getTime() - windowMs) } },
+      orderBy: { at: "asc" },
+      select: { at: true },
+    });
+    if (!window.length) return now; // (emptied meanwhile)
+    const freeNeeded = Math.min(window.length, window.length + n - perTarget);
+    return new Date(window[Math.max(0, freeNeeded - 1)].at.getTime() + windowMs);
+  }
+
+  /** Parts that went out (or may have) count from when they did: their places are stamped with now. */
+  private async stamp(ids: number[], since: number): Promise<void> {
+    const now = this.clock.now();
+    if (!ids.length || now.getTime() <= since) return;
+    await this.db.sendLog.updateMany({ where: { id: { in: ids } }, data: { at: now } });
+  }
+
+  private async unreserve(ids: number[]): Promise<void> {
+    if (ids.length) await this.db.sendLog.deleteMany({ where: { id: { in: ids } } });
+  }
+
+  /** The row as it goes out: a sealed row opened with its key (null: not ours to open). */
+  private open(row: Row): Opened | null {
+    if (!row.sealed) return { target: { kind: row.targetKind, id: row.targetId } as Target, text: row.text, file: row.filePath, mentions: JSON.parse(row.mentions) as string[], sealed: false };
+    const p = unseal(row.text);
+    return p && { target: { kind: row.targetKind, id: p.id } as Target, text: p.text, file: p.file, mentions: p.mentions, sealed: true };
+  }
+
+  /**
+   * The messages a row becomes. Each part, with what the transport adds for its mentions, is at most
+   * maxBytes. Mentions ride on the first part; when they would take more than three quarters of a
+   * message, they are spread over the parts in groups of at most half a message each (with extra parts
+   * that only carry mentions if needed).
+   */
+  private async plan(o: Opened): Promise<Part[]> {
+    if (o.file) return [{ file: o.file }];
+    const { maxBytes } = this.transport.limits;
+    const text = o.text ?? "";
+    const overhead = this.transport.overhead?.bind(this.transport);
+    if (!o.mentions.length || !overhead) return splitByBytes(text, maxBytes).map((t, i) => ({ text: t, mentions: i === 0 ? o.mentions : [] }));
+    const timed = (m: string[]) => withTimeout(overhead(o.target, m), this.sendTimeoutMs, "查询被@成员的名字");
+    const groups: string[][] = [];
+    const costs: number[] = [];
+    const all = await timed(o.mentions);
+    if (all <= (maxBytes * 3) / 4) {
+      groups.push(o.mentions);
+      costs.push(all);
+    } else {
+      let g: string[] = [];
+      let cost = 0;
+      for (const m of o.mentions) {
+        const c = await timed([...g, m]);
+        if (g.length && c > maxBytes / 2) {
+          groups.push(g);
+          costs.push(cost);
+          g = [m];
+          cost = await timed(g);
+        } else {
+          g.push(m);
+          cost = c;
+        }
+      }
+      groups.push(g);
+      costs.push(cost);
+    }
+    const texts = splitByBytes(text, (i) => maxBytes - (costs[i] ?? 0));
+    while (texts.length < groups.length) texts.push(MENTIONS_ONLY);
+    return texts.map((t, i) => ({ text: t, mentions: groups[i] ?? [] }));
   }
 
   private async drainOnce(): Promise<void> {
@@ -145,11 +324,15 @@ export class Sender {
   }
 
   private async drainRows(): Promise<void> {
-    const { maxBytes, perTarget, windowMs } = this.transport.limits;
     for (;;) {
       const now = this.clock.now();
+      await this.sweep(now);
+      const quietEnd = this.quietEnd(now);
+      // quiet hours: everything but direct answers waits for their end
+      if (quietEnd) await this.db.outbox.updateMany({ where: { status: "pending", direct: false, notBefore: { lt: quietEnd } }, data: { notBefore: quietEnd } });
       const rows = await this.db.outbox.findMany({
-        where: { status: "pending", notBefore: { lte: now } },
+        // (another instance's sealed rows are its own to send)
+        where: { status: "pending", notBefore: { lte: now }, OR: [{ sealed: false }, { targetId: SEALED_TARGET }] },
         orderBy: { id: "asc" },
         take: 200,
       });
@@ -157,62 +340,145 @@ export class Sender {
       const blocked = new Set<string>();
       let progressed = false;
       for (const row of rows) {
-        const key = `${row.targetKind}:${row.targetId}`;
-        if (blocked.has(key)) continue;
-        const target = { kind: row.targetKind, id: row.targetId } as Target;
-        const parts = row.filePath ? [row.filePath] : splitByBytes(row.text ?? "", maxBytes);
-        const t = this.clock.now().getTime();
-        const window = this.windowFor(key, t);
-        if (window.length > 0 && window.length + parts.length > perTarget) {
-          // queue behind the rate limit: due when enough of the window has expired
-          const freeNeeded = Math.min(window.length, window.length + parts.length - perTarget);
-          const release = new Date(window[freeNeeded - 1] + windowMs);
-          await this.db.outbox.updateMany({ where: { targetKind: row.targetKind, targetId: row.targetId, status: "pending", notBefore: { lt: release } }, data: { notBefore: release } });
+        const o = this.open(row);
+        if (!o) continue; // a key this process lost: swept
+        const key = `${o.target.kind}:${o.target.id}`;
+        if (blocked.has(key) || this.lanes.has(key)) {
           blocked.add(key);
           continue;
         }
-        if (!(await this.claim(row.id))) continue; // another instance took it
-        let delivered = 0; // parts of this row that went out
-        try {
-          const mentions = JSON.parse(row.mentions) as string[];
-          for (let i = 0; i < parts.length; i++) {
-            if (row.filePath) await this.transport.sendFile(target, parts[i]);
-            else await this.transport.sendText(target, parts[i], i === 0 ? mentions : []);
-            window.push(this.clock.now().getTime());
-            delivered++;
-          }
-          if (row.ephemeral) await this.forget(row.id);
-          else this.delivered = { id: row.id, at: this.clock.now() }; // recorded with the next claim, or below
-          progressed = true;
-        } catch (e) {
-          const definite = e instanceof DefiniteSendFailure;
-          const attempts = row.attempts + 1;
-          const retry = definite && attempts < MAX_ATTEMPTS;
-          if (row.ephemeral && !retry) {
-            // given up, or perhaps delivered: either way the anonymous reply row is not kept
-            await this.forget(row.id);
-            this.log.warn("outbox.send_failed", { id: row.id, definite, retry, ephemeral: true });
-            blocked.add(key);
-            continue;
-          }
-          // a transport's error may name the recipient: an anonymous reply's is not written anywhere
-          const error = row.ephemeral ? "（匿名回复：原因不记录）" : errText(e).slice(0, 500);
-          await this.db.outbox.update({
-            where: { id: row.id },
-            data: {
-              status: retry ? "pending" : definite ? "failed" : "uncertain",
-              notBefore: new Date(this.clock.now().getTime() + 30_000 * 2 ** attempts),
-              error,
-              // the parts already delivered are not part of the row any more (a retry sends the rest)
-              ...(delivered > 0 ? { text: parts.slice(delivered).join("\n"), mentions: "[]" } : {}),
-            },
-          });
-          this.log.warn("outbox.send_failed", { id: row.id, definite, retry, ...(row.ephemeral ? { ephemeral: true } : { error }), ...(delivered ? { partsSent: delivered } : {}) });
-          blocked.add(key);
+        const t0 = this.clock.now();
+        if (!row.direct && this.quietEnd(t0)) {
+          blocked.add(key); // (held by the statement above on the next pass)
+          continue;
         }
+        let parts: Part[];
+        try {
+          parts = await this.plan(o);
+        } catch (e) {
+          // nothing went out: the transport could not even look up the names to mention
+          await this.failed(row, o, [], [], 0, new DefiniteSendFailure(errText(e)), t0.getTime(), false);
+          blocked.add(key);
+          continue;
+        }
+        const reserved = await this.reserve(o, parts.length, t0);
+        if (!reserved) {
+          // queue behind the rate limit: due when enough of the window has expired (and, for what quiet
+          // hours hold, not before they end)
+          const release = await this.release(o, parts.length, t0);
+          const held = this.afterQuiet(release);
+          if (o.sealed) await this.db.outbox.updateMany({ where: { id: row.id, notBefore: { lt: release } }, data: { notBefore: row.direct ? release : held } });
+          else {
+            const same = { targetKind: row.targetKind, targetId: row.targetId, status: "pending" };
+            await this.db.outbox.updateMany({ where: { ...same, notBefore: { lt: release } }, data: { notBefore: release } });
+            if (held > release) await this.db.outbox.updateMany({ where: { ...same, direct: false, notBefore: { lt: held } }, data: { notBefore: held } });
+          }
+          blocked.add(key);
+          continue;
+        }
+        if (!(await this.claim(row.id))) {
+          await this.unreserve(reserved); // another instance took it
+          continue;
+        }
+        const sending = this.sendRow(row, o, parts, reserved, t0.getTime());
+        const first = await orSlow(sending, this.patienceMs);
+        if (first === "slow") {
+          // this chat is slow: its send goes on in the background, the others do not wait for it
+          this.lanes.set(
+            key,
+            sending
+              .then((r) => (r.ok ? this.done(row, o, r.at) : undefined))
+              .catch((e) => this.log.warn("outbox.send_failed", { id: row.id, error: o.sealed ? undefined : errText(e) }))
+              .finally(() => {
+                this.lanes.delete(key);
+                void this.drain().catch(() => {}); // what waited behind it
+              }),
+          );
+          blocked.add(key);
+          continue;
+        }
+        if (first.ok) {
+          if (o.sealed) await this.forget(row);
+          else this.delivered = { id: row.id, at: first.at }; // recorded with the next claim, or below
+          progressed = true;
+        } else blocked.add(key);
       }
       // nothing new can have become due unless we sent something, and a short page was the whole queue
       if (!progressed || (rows.length < 200 && blocked.size === 0)) return;
     }
   }
+
+  /** A row sent in the background: recorded at once. */
+  private async done(row: Row, o: Opened, at: Date): Promise<void> {
+    if (o.sealed) await this.forget(row);
+    else await this.markSent(row.id, at);
+  }
+
+  /** Send a claimed row's parts, each with a timeout. Failures are recorded here. */
+  private async sendRow(row: Row, o: Opened, parts: Part[], reserved: number[], t0: number): Promise<Result> {
+    let delivered = 0; // parts of this row that went out
+    try {
+      for (const p of parts) {
+        const send = "file" in p ? this.transport.sendFile(o.target, p.file) : this.transport.sendText(o.target, p.text, p.mentions);
+        await withTimeout(send, this.sendTimeoutMs, "发送");
+        delivered++;
+      }
+      await this.stamp(reserved, t0).catch((e) => this.log.warn("sendlog.stamp_failed", { error: errText(e) }));
+      return { ok: true, at: this.clock.now() };
+    } catch (e) {
+      await this.failed(row, o, parts, reserved, delivered, e, t0);
+      return { ok: false };
+    }
+  }
+
+  /** A failed row: retried when it certainly did not go out, else "failed"/"uncertain" (sealed: deleted). */
+  private async failed(row: Row, o: Opened, parts: Part[], reserved: number[], delivered: number, e: unknown, t0: number, claimed = true): Promise<void> {
+    const definite = e instanceof DefiniteSendFailure;
+    const attempts = row.attempts + 1;
+    const retry = definite && attempts < MAX_ATTEMPTS;
+    // what certainly did not go out gives its places in the window back; the rest count from now
+    await this.unreserve(definite ? reserved.slice(delivered) : []).catch(() => {});
+    await this.stamp(definite ? reserved.slice(0, delivered) : reserved, t0).catch(() => {});
+    if (o.sealed && !retry) {
+      // given up, or perhaps delivered: either way the sealed row is not kept
+      await this.forget(row);
+      this.log.warn("outbox.send_failed", { id: row.id, definite, retry, sealed: true });
+      return;
+    }
+    // a transport's error may name the recipient: a sealed row's is not written anywhere
+    const error = o.sealed ? "（匿名回复：原因不记录）" : errText(e).slice(0, 500);
+    // the parts already delivered are not part of the row any more (a retry sends the rest)
+    let rest = {};
+    if (delivered > 0) {
+      const left = parts.slice(delivered).filter((p): p is Extract<Part, { text: string }> => "text" in p);
+      const text = left.map((p) => p.text).join("\n");
+      const mentions = left.flatMap((p) => p.mentions);
+      if (o.sealed) {
+        const s = seal({ id: o.target.id, text, file: null, mentions });
+        rest = { targetId: s.targetId, text: s.text };
+        shred(row.text);
+      } else rest = { text, mentions: JSON.stringify(mentions) };
+    }
+    await this.db.outbox.update({
+      where: { id: row.id },
+      data: {
+        status: retry ? "pending" : definite ? "failed" : "uncertain",
+        notBefore: new Date(this.clock.now().getTime() + 30_000 * 2 ** attempts),
+        error,
+        ...(claimed ? {} : { attempts }),
+        ...rest,
+      },
+    });
+    this.log.warn("outbox.send_failed", { id: row.id, definite, retry, ...(o.sealed ? { sealed: true } : { error }), ...(delivered ? { partsSent: delivered } : {}) });
+  }
+}
+
+/** `p`, or "slow" once `ms` have passed without it settling. */
+function orSlow<T>(p: Promise<T>, ms: number): Promise<T | "slow"> {
+  let timer: NodeJS.Timeout | undefined;
+  const slow = new Promise<"slow">((r) => {
+    timer = setTimeout(() => r("slow"), ms);
+    timer.unref?.();
+  });
+  return Promise.race([p, slow]).finally(() => clearTimeout(timer));
 }

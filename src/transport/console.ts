@@ -21,6 +21,7 @@ export async function runConsole(cfg: Config, o: { databaseUrl: string; configPa
   };
   const transport: Transport = {
     limits: base.limits,
+    overhead: base.overhead,
     async sendText(t, text, mentions) {
       await base.sendText(t, text, mentions);
       const head = t.kind === "room" ? `[${world.topicOf.get(t.id) ?? t.id}]` : `[私聊 → ${nameOf(t.id)}]`;

@@ -1,12 +1,14 @@
 // The Wechaty adapter: the only place that knows Wechaty. Inbound: a Wechaty message → InboundMessage.
 // Outbound: the sender's Transport (text with @-mentions, files).
-import { readFileSync } from "node:fs";
+import { readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { FileBox } from "file-box";
 import { types, type Wechaty } from "wechaty";
 import type { InboundMessage } from "../core/pipeline.ts";
 import type { Target } from "../core/outbox.ts";
 import { DefiniteSendFailure, type Transport, type TransportLimits } from "../core/sender.ts";
+import { utf8Bytes } from "../core/text.ts";
+import { TimeoutError, withTimeout } from "../core/timeout.ts";
 
 /** WeCom text messages are safe under 2,048 bytes; 20 messages a minute per chat. */
 export const WECOM_LIMITS: TransportLimits = { maxBytes: 2000, perTarget: 20, windowMs: 60_000 };
@@ -15,24 +17,45 @@ export function limitsFrom(cfg: { sending: { maxBytes: number; perTargetPerMinut
   return { maxBytes: cfg.sending.maxBytes, perTarget: cfg.sending.perTargetPerMinute, windowMs: 60_000 };
 }
 
-export function wechatyTransport(bot: Wechaty, limits: TransportLimits = WECOM_LIMITS): Transport {
+/** Looking up a group or a contact before sending: nothing has been said yet, so running out is definite. */
+export const LOOKUP_TIMEOUT_MS = 15_000;
+/** Wechaty's separator after each `@name` of a mention (room.say). */
+const AT_SEPARATOR = "\u2005";
+
+export function wechatyTransport(bot: Wechaty, limits: TransportLimits = WECOM_LIMITS, lookupTimeoutMs = LOOKUP_TIMEOUT_MS): Transport {
+  // a lookup that does not answer: nothing was sent, safe to retry
+  const lookup = <T,>(p: Promise<T>, what: string) =>
+    withTimeout(p, lookupTimeoutMs, what).catch((e) => {
+      throw e instanceof TimeoutError ? new DefiniteSendFailure(e.message) : e;
+    });
   const room = async (id: string) => {
-    const r = await bot.Room.find({ id });
+    const r = await lookup(bot.Room.find({ id }), "查找群");
     if (!r) throw new DefiniteSendFailure(`群 ${id} 不存在或机器人不在群内`);
     return r;
   };
   const contact = async (id: string) => {
-    const c = await bot.Contact.find({ id });
+    const c = await lookup(bot.Contact.find({ id }), "查找联系人");
     if (!c) throw new DefiniteSendFailure(`联系人 ${id} 不存在`);
     return c;
   };
+  const people = async (ids: string[]) => (await lookup(Promise.all(ids.map((id) => bot.Contact.find({ id }))), "查找被@的成员")).filter((c) => !!c);
+  /** What room.say puts before the text: `@name` (the group alias, else the name) per contact, joined by U+2005, then a space. */
+  const prefix = async (r: Awaited<ReturnType<typeof room>>, who: Awaited<ReturnType<typeof people>>) => {
+    if (!who.length) return "";
+    const names = await lookup(Promise.all(who.map(async (c) => "@" + ((await r.alias(c)) || c.name()))), "查找被@成员的群昵称");
+    return names.join(AT_SEPARATOR) + " ";
+  };
   return {
     limits,
+    async overhead(target: Target, mentions: string[]) {
+      if (target.kind !== "room" || !mentions.length) return 0;
+      const r = await room(target.id);
+      return utf8Bytes(await prefix(r, await people(mentions)));
+    },
     async sendText(target: Target, text: string, mentions: string[]) {
       if (target.kind === "room") {
         const r = await room(target.id);
-        const people = (await Promise.all(mentions.map((id) => bot.Contact.find({ id })))).filter((c) => !!c);
-        await r.say(text, ...people);
+        await r.say(text, ...(await people(mentions)));
       } else {
         await (await contact(target.id)).say(text);
       }
@@ -75,11 +98,19 @@ export async function toInbound(bot: Wechaty, msg: any): Promise<InboundMessage 
       ...base,
       mentioned: [],
       image: {
+        // (the pipeline times the download out; a late one is removed there)
         async save(fileBase: string) {
           const box = await msg.toFileBox();
           const ext = (path.extname(box.name || "").toLowerCase().match(/^\.(jpe?g|png|gif|webp|heic|bmp)$/) ?? [".jpg"])[0];
           const file = fileBase + ext;
-          await box.toFile(file, true);
+          // written under a temporary name: a download that breaks off never leaves a file that looks whole
+          const partial = fileBase + ".part";
+          try {
+            await box.toFile(partial, true);
+            renameSync(partial, file);
+          } finally {
+            rmSync(partial, { force: true });
+          }
           return file;
         },
       },
