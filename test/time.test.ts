@@ -189,39 +189,60 @@ describe("weekly digest, monthly circular, phases", () => {
     await b.close();
   });
 
-  it("the circular goes out on the 3rd workday (10-10, the 调休 Saturday) at 10:00, once; /通报 does not repeat it", async () => {
+  it("digest periods follow the calendar: moved to 10-08 it covers 9-28..10-07, the next (10-12) 10-08..10-11", async () => {
+    const b = await beforeNationalDay(); // #1 reported 09-28 08:00
+    await b.at("2026-10-03T10:00:00+08:00");
+    await b.say("ban1", "/上报 国庆值班脱岗 @西村 截止:10月9日"); // a holiday: in the 10-08 digest
+    await b.at("2026-10-08T12:00:00+08:00");
+    await b.say("ban1", "/上报 值班表未公示 @南山村 截止:10月16日"); // after the 10-08 digest: in the 10-12 one
+    await b.at("2026-10-12T12:00:00+08:00");
+    const of = (d: string) => b.out.find((o) => o.to === "shuji" && o.at.startsWith(d) && o.text?.startsWith("【督办周报】"))!.text!.split("\n");
+    expect(of("2026-10-08").slice(0, 2)).toEqual(["【督办周报】李书记，9月28日至10月7日：", "新增问题 2 个，销号 0 个，当前逾期 1 个。"]);
+    expect(of("2026-10-12").slice(0, 2)).toEqual(["【督办周报】李书记，10月8日至10月11日：", "新增问题 1 个，销号 0 个，当前逾期 2 个。"]);
+    await b.close();
+  });
+
+  it("the circular's draft goes privately to every 督办员 and 领导 on the 3rd workday (10-10, the 调休 Saturday) at 10:00, once; as of 9-30 24:00", async () => {
     const b = await beforeNationalDay();
     await b.say("zhangsan", "/整改 #1 已更新", G);
     await b.say("ban1", "/销号 #1");
     await b.say("ban1", "/上报 窗口态度生硬 @镇便民服务中心 截止:9月29日");
+    await b.at("2026-10-09T10:00:00+08:00");
+    await b.say("ban1", "/上报 十月的新问题 @西村 截止:10月12日"); // after the month's end: not in September's circular
     await b.at("2026-10-10T11:00:00+08:00");
-    const circ = b.out.filter((o) => o.text?.startsWith("关于青山镇2026年9月干部作风整顿工作情况的通报"));
-    expect(circ.every((o) => o.at === "2026-10-10T10:00:00+08:00")).toBe(true);
-    expect(circ.map((o) => o.room)).toEqual(["东村工作群", "西村工作群", "南山村工作群", "河坝社区工作群", "便民服务中心群", "作风整顿工作群"]);
-    const text = circ[0].text!;
-    expect(text).toContain("本月新增问题2个，累计查摆问题2个；本月销号1个，累计销号1个，整改完成率50%；截至2026年10月10日，逾期未销号问题1个。");
-    expect(text).toMatch(/1\. 东村【绿】问题1个，已销号1个，完成率100%，逾期0个/);
-    expect(text).toMatch(/镇便民服务中心【红】问题1个，已销号0个，完成率0%，逾期1个/);
-    expect(text).toContain("#2 镇便民服务中心：窗口态度生硬，逾期4个工作日");
+    const head = b.out.filter((o) => o.text?.startsWith("【通报草稿·待审核】2026年9月通报"));
+    expect(head.map((o) => [o.at, o.to])).toEqual(["shuji", "zhenzhang", "jiwei", "fuzhen_li", "fuzhen_zhou", "ban1", "ban2"].map((id) => ["2026-10-10T10:00:00+08:00", id]));
+    expect(b.out.some((o) => o.room && o.text?.startsWith("关于青山镇2026年9月"))).toBe(false);
+    const text = b.out.find((o) => o.to === "ban1" && o.text?.startsWith("关于青山镇2026年9月干部作风整顿工作情况的通报"))!.text!;
+    expect(text).toContain("本月新增问题2个，累计查摆问题2个；本月销号1个，累计销号1个，按期完成率50%；截至2026年9月30日24时，逾期未销号问题1个。");
+    expect(text).toMatch(/1\. 东村【绿】问题1个，已销号1个，按期完成率100%，逾期0个/);
+    expect(text).toMatch(/镇便民服务中心【红】问题1个，已销号0个，按期完成率0%，逾期1个/);
+    // overdue days counted up to the month's last day (09-30): one workday after 09-29
+    expect(text).toContain("#2 镇便民服务中心：窗口态度生硬，截止9月29日，逾期1个工作日");
     expect(text).toContain("东村（本月销号1个）整改及时、成效明显，予以通报表扬。");
-    expect(await b.ask("ban1", "/通报 2026-09")).toBe("2026年9月的通报已于10月10日发布，不再重复发送");
+    expect(text).not.toContain("十月的新问题");
     await b.at("2026-10-31T12:00:00+08:00");
-    expect(b.out.filter((o) => o.text?.startsWith("关于青山镇2026年9月")).length).toBe(circ.length);
+    expect(b.out.filter((o) => o.text?.startsWith("【通报草稿·待审核】2026年9月")).length).toBe(head.length);
+    // reminded each workday at 09:00 while unpublished
+    const nags = b.out.filter((o) => o.to === "ban1" && o.text?.startsWith("【通报待发布】"));
+    expect(nags[0].at).toBe("2026-10-12T09:00:00+08:00");
+    expect(nags.every((o) => o.at.endsWith("T09:00:00+08:00"))).toBe(true);
     await b.close();
   });
 
-  it("/通报 publishes at once and the schedule then skips that month; the text is deterministic", async () => {
+  it("/通报 发布 publishes at once and the schedule then skips that month; the text is deterministic", async () => {
     const b = await bot({ start: "2026-04-01T09:30:00+08:00" });
-    const reply = await b.ask("ban1", "/通报");
-    expect(reply).toBe("已发布2026年3月通报（附图表和台账），发往 6 个工作群");
+    const reply = await b.ask("ban1", "/通报 发布");
+    expect(reply).toBe("已发布2026年3月通报（数据截至2026年3月31日24时，附图表；单位群附本单位台账），发往 6 个工作群");
     const first = b.out.filter((o) => o.text?.startsWith("关于青山镇2026年3月"));
     expect(new Set(first.map((o) => o.text)).size).toBe(1);
-    // each group also gets the chart and the ledger
-    expect(b.out.filter((o) => o.file?.endsWith(".png")).length).toBe(6);
-    expect(b.out.filter((o) => o.file?.endsWith(".xlsx")).length).toBe(6);
+    // each group gets the chart; each unit group its own unit's ledger, the circular group none
+    expect(b.out.filter((o) => o.room && o.file?.endsWith(".png")).length).toBe(6);
+    expect(b.out.filter((o) => o.room && o.file?.endsWith(".xlsx")).length).toBe(5);
     await b.at("2026-04-30T12:00:00+08:00");
     expect(b.out.filter((o) => o.text?.startsWith("关于青山镇2026年3月")).length).toBe(first.length);
-    expect(await b.ask("ban1", "/通报 2027-01")).toMatch(/2027-01 还没到，不能通报$/);
+    expect(b.out.filter((o) => o.text?.startsWith("【通报草稿") || o.text?.startsWith("【通报待发布】"))).toEqual([]);
+    expect(await b.ask("ban1", "/通报 2027-01")).toMatch(/^2027年1月不在2026年干部作风整顿期间/);
     await b.close();
   });
 

@@ -11,13 +11,13 @@ import type { Calendar } from "../domain/calendar.ts";
 import type { Org } from "../domain/org.ts";
 import { errText } from "../core/errors.ts";
 import type { Logger } from "../core/log.ts";
-import { circularJob } from "./circular.ts";
+import { circularJob, circularReviewJob } from "./circular.ts";
 import { digestJob } from "./digest.ts";
 import { phasesJob } from "./phases.ts";
 import { remindersJob } from "./reminders.ts";
 import type { Job } from "./types.ts";
 
-export const JOBS: readonly Job[] = [phasesJob, remindersJob, digestJob, circularJob];
+export const JOBS: readonly Job[] = [phasesJob, remindersJob, digestJob, circularJob, circularReviewJob];
 
 /** How far ahead nextWakeup looks for a slot (a campaign has a run at least every few weeks). */
 const LOOKAHEAD_DAYS = 62;

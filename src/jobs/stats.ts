@@ -1,4 +1,16 @@
-// Unit figures and the 红/黄/绿 status of SPEC §4, from the database, shared by the digest and the circular.
+// Unit figures and the 红/黄/绿 status of SPEC §4, shared by the digest, the circular, the ledger and
+// /统计. One grouped SQL pass over the items, either as they are now or as they stood at an earlier
+// instant (a month's end: each item as its latest event at or before that instant left it).
+//
+// 口径 (written into the circular's footnote, see STATUS_RULES):
+// - 到期 (due): an item whose deadline had passed by then (due by the end of its deadline day), plus every
+//   closed item; an item whose extension request was filed before its deadline and is still pending
+//   (as of then) is not due (nor overdue) while the request waits.
+// - 按期完成 (on time): closed by the end of its deadline day (an item without a deadline: when closed).
+// - 按期完成率 = 按期完成 ÷ 到期; none ("—") when nothing is due yet: such a unit is not counted as 100%.
+// - 逾期 (overdue): due, not closed. Days overdue count workdays after the deadline up to the day.
+// - 红: something overdue; 黄: something due within N workdays, or 按期完成率 below the green line;
+//   绿: otherwise. A unit with no items at all is listed apart (无问题), never ranked.
 import type { Config } from "../config/schema.ts";
 import type { Reader } from "../db/client.ts";
 import type { Calendar, Ymd } from "../domain/calendar.ts";
@@ -15,9 +27,28 @@ export interface UnitFigures {
   open: number;
   overdue: number;
   dueSoon: number;
-  /** closed ÷ total; 1 when the unit has no item */
-  completion: number;
+  /** deadline passed (or closed), excluding pending extension requests filed in time */
+  due: number;
+  /** closed by the end of the deadline day */
+  onTime: number;
+  /** deadline passed but an extension request filed in time is pending: not overdue */
+  excused: number;
+  /** closed in the period asked for (a circular's month), as of its end */
+  closedIn?: number;
+  /** 按期完成率 = onTime ÷ due; null when nothing is due yet (never shown as 100%) */
+  completion: number | null;
   light: Light;
+}
+
+/** The footnote's definition of the status and of 按期完成率 (one place, so text and code agree). */
+export function statusRules(cfg: Config): string {
+  const g = pct(cfg.status.greenCompletion);
+  return (
+    `按期完成率＝按期销号问题数÷到期问题数（到期问题指整改时限已过或已销号的问题；截止日当天24时前销号为按期；` +
+    `截止日前提出延期申请、尚在审批中的问题不计入到期和逾期）。` +
+    `红：有逾期未销号问题；黄：有问题${cfg.status.yellowDueWithinWorkdays}个工作日内到期或按期完成率低于${g}；绿：无逾期且按期完成率不低于${g}。` +
+    `无问题的单位单列，不参与排名。`
+  );
 }
 
 export interface OpenItem {
@@ -58,45 +89,192 @@ export async function* openItemsWithDeadline(tx: Reader, campaign: string, upto:
   }
 }
 
+
 /**
- * Figures per configured unit (plus "未交办" for items without a unit when `unassigned` is asked for),
- * counted in the database. `since` limits them to items reported from then on (/统计 本月, 本周).
+ * When the figures are taken: `now` (the items as they are; `since` limits them to items reported from
+ * then on, /统计 本月) or `asOf` an instant (a month's end): each item as the latest of its events at or
+ * before `end` left it (its status, unit, deadline); items reported later do not exist yet. `day` is the
+ * local day that ends at `end`: overdue days are counted up to it; `from` (the month's start) asks for
+ * `closedIn`, the items closed from then up to `end`.
+ */
+export type When = { kind: "now"; today: Ymd; since?: Date } | { kind: "asOf"; end: Date; day: Ymd; from?: Date };
+
+/** An overdue item as a circular names it (亮相揭丑). */
+export interface NamedItem {
+  no: number;
+  title: string;
+  anonymous: boolean;
+  unitName: string | null;
+  deadline: string;
+  /** workdays overdue, counted up to the day of the figures */
+  by: number;
+}
+
+/** The first day not yet over at `w`, and the day overdue days are counted up to. */
+function days(w: When, cal: Calendar): { cutoff: Ymd; countTo: Ymd } {
+  return w.kind === "now" ? { cutoff: w.today, countTo: w.today } : { cutoff: cal.addDays(w.day, 1), countTo: w.day };
+}
+
+/** How far back the table of deadline-day ends reaches at most (a deadline years back counts as late). */
+const MAX_DAYS_BACK = 1100;
+
+/**
+ * The items at `w` as a CTE `t` (id, no, title, anonymous, unit, status, deadline, closedAt, endAt, excused),
+ * in portable SQL (no boolean sums, no date functions): `d` maps each deadline day to the instant it ends
+ * in the campaign's timezone, so "closed by the deadline" and "asked for an extension before the deadline"
+ * are plain comparisons.
+ */
+async function itemsAt(read: Reader, cfg: Config, cal: Calendar, w: When): Promise<{ sql: string; params: unknown[] }> {
+  const campaign = cfg.campaign.name;
+  const { cutoff } = days(w, cal);
+  const endTxt = w.kind === "asOf" ? dbTime(w.end) : null;
+  // the earliest deadline an item has (or had) bounds the day table
+  const [minRow] = await read.$queryRawUnsafe<{ a: string | null }[]>(
+    w.kind === "asOf"
+      ? `SELECT MIN(x."a") AS "a" FROM (SELECT MIN("deadline") AS "a" FROM "Item" WHERE "campaign" = ? UNION ALL SELECT MIN("toDeadline") AS "a" FROM "Event") x`
+      : `SELECT MIN("deadline") AS "a" FROM "Item" WHERE "campaign" = ?`,
+    campaign,
+  );
+  const dayRows: unknown[] = ["0000-00-00", ""];
+  if (minRow?.a && minRow.a < cutoff) {
+    let d = minRow.a < cal.addDays(cutoff, -MAX_DAYS_BACK) ? cal.addDays(cutoff, -MAX_DAYS_BACK) : minRow.a;
+    for (; d < cutoff; d = cal.addDays(d, 1)) dayRows.push(d, dbTime(cal.instant(cal.addDays(d, 1))));
+  }
+  const dSql = `"d" ("day", "endAt") AS (VALUES ${Array.from({ length: dayRows.length / 2 }, () => "(?, ?)").join(", ")})`;
+  let sSql: string;
+  let sParams: unknown[];
+  if (w.kind === "now") {
+    sSql = `"s" AS (SELECT i."id", i."no", i."title", i."anonymous", i."unitName" AS "unit", i."status", i."deadline", i."closedAt"
+                 FROM "Item" i WHERE i."campaign" = ? ${w.since ? `AND i."createdAt" >= ?` : ""})`;
+    sParams = [campaign, ...(w.since ? [dbTime(w.since)] : [])];
+  } else {
+    // the latest event at or before the instant; events written before the timeline kept the item's
+    // state (toStatus NULL) fall back to the item as it is now (a closing after the instant undone)
+    sSql = `"l" AS (SELECT i."id", i."no", i."title", i."anonymous", i."unitName", i."status", i."deadline", i."closedAt",
+                        (SELECT e."id" FROM "Event" e WHERE e."itemId" = i."id" AND e."at" < ? ORDER BY e."at" DESC, e."id" DESC LIMIT 1) AS "eid"
+                 FROM "Item" i WHERE i."campaign" = ? AND i."createdAt" < ?),
+            "s" AS (SELECT l."id", l."no", l."title", l."anonymous",
+                        CASE WHEN e."toStatus" IS NULL THEN l."unitName" ELSE e."toUnit" END AS "unit",
+                        CASE WHEN e."toStatus" IS NOT NULL THEN e."toStatus"
+                             WHEN l."status" = '已销号' AND NOT (l."closedAt" < ?) THEN '整改中'
+                             ELSE l."status" END AS "status",
+                        CASE WHEN e."toStatus" IS NULL THEN l."deadline" ELSE e."toDeadline" END AS "deadline",
+                        CASE WHEN l."closedAt" < ? THEN l."closedAt" END AS "closedAt"
+                 FROM "l" l LEFT JOIN "Event" e ON e."id" = l."eid")`;
+    sParams = [endTxt, campaign, endTxt, endTxt, endTxt];
+  }
+  // pending at that time: now, still 待审批; at an instant, filed before it and not answered by then
+  const pending = w.kind === "now" ? `x."status" = '待审批'` : `x."at" < ? AND (x."decidedAt" IS NULL OR x."decidedAt" >= ?)`;
+  const pendingParams = w.kind === "now" ? [] : [endTxt, endTxt];
+  const tSql = `"t" AS (SELECT s."id", s."no", s."title", s."anonymous", s."unit", s."status", s."deadline", s."closedAt", d."endAt",
+                   CASE WHEN s."status" <> '已销号' AND s."deadline" < ?
+                         AND EXISTS (SELECT 1 FROM "ExtensionRequest" x WHERE x."itemId" = s."id" AND x."at" < d."endAt" AND ${pending})
+                        THEN 1 ELSE 0 END AS "excused"
+               FROM "s" s LEFT JOIN "d" d ON d."day" = s."deadline")`;
+  return { sql: `WITH ${dSql}, ${sSql}, ${tSql}`, params: [...dayRows, ...sParams, cutoff, ...pendingParams] };
+}
+
+/** Units in the config's order (then 未交办, then any name the config no longer has). */
+export async function figuresAt(
+  read: Reader,
+  cfg: Config,
+  cal: Calendar,
+  w: When,
+  opts: { unassigned?: boolean; named?: number } = {},
+): Promise<{ units: UnitFigures[]; named: NamedItem[]; namedTotal: number }> {
+  const { cutoff, countTo } = days(w, cal);
+  const soon = cal.addWorkdays(countTo, cfg.status.yellowDueWithinWorkdays);
+  const t = await itemsAt(read, cfg, cal, w);
+  const from = w.kind === "asOf" ? w.from : undefined;
+  const rows = await read.$queryRawUnsafe<{ unit: string | null; total: Num; closed: Num; waiting: Num; overdue: Num; excused: Num; dueSoon: Num; onTime: Num; closedIn: Num }[]>(
+    `${t.sql}
+     SELECT "unit", COUNT(*) AS "total",
+            COUNT(CASE WHEN "status" = '已销号' THEN 1 END) AS "closed",
+            COUNT(CASE WHEN "status" = '待验收' THEN 1 END) AS "waiting",
+            COUNT(CASE WHEN "status" <> '已销号' AND "deadline" < ? AND "excused" = 0 THEN 1 END) AS "overdue",
+            COUNT(CASE WHEN "excused" = 1 THEN 1 END) AS "excused",
+            COUNT(CASE WHEN "status" <> '已销号' AND "deadline" >= ? AND "deadline" <= ? THEN 1 END) AS "dueSoon",
+            COUNT(CASE WHEN "status" = '已销号' AND ("deadline" IS NULL OR "deadline" >= ? OR "closedAt" < "endAt") THEN 1 END) AS "onTime",
+            COUNT(CASE WHEN "status" = '已销号' AND "closedAt" >= ? THEN 1 END) AS "closedIn"
+     FROM "t" GROUP BY "unit"`,
+    ...t.params,
+    cutoff,
+    cutoff,
+    soon,
+    cutoff,
+    from ? dbTime(from) : "9999",
+  );
+  let named: NamedItem[] = [];
+  if (opts.named) {
+    // the most overdue first: days overdue only grow with an earlier deadline
+    const list = await read.$queryRawUnsafe<{ no: Num; title: string; anonymous: Num | boolean; unit: string | null; deadline: string }[]>(
+      `${t.sql}
+       SELECT "no", "title", "anonymous", "unit", "deadline" FROM "t"
+       WHERE "status" <> '已销号' AND "deadline" < ? AND "excused" = 0 ORDER BY "deadline", "no" LIMIT ${Math.floor(opts.named)}`,
+      ...t.params,
+      cutoff,
+    );
+    named = list.map((r) => ({
+      no: Number(r.no),
+      title: r.title,
+      anonymous: r.anonymous === true || Number(r.anonymous) === 1,
+      unitName: r.unit,
+      deadline: r.deadline,
+      by: cal.workdaysBetween(r.deadline, countTo),
+    }));
+  }
+  const byUnit = new Map(rows.map((r) => [r.unit, r]));
+  const names: (string | null)[] = cfg.units.map((u) => u.name);
+  if (opts.unassigned) {
+    names.push(null);
+    // an item of a unit the config no longer names still counts (the totals add up)
+    for (const r of rows) if (r.unit !== null && !names.includes(r.unit)) names.push(r.unit);
+  }
+  const units = names.map((name) => {
+    const r = byUnit.get(name);
+    const [total, closed, waiting, overdue, excused, dueSoon, onTime] = [r?.total, r?.closed, r?.waiting, r?.overdue, r?.excused, r?.dueSoon, r?.onTime].map((x) => Number(x ?? 0));
+    const due = closed + overdue;
+    const completion = due ? onTime / due : null;
+    const light: Light = overdue > 0 ? "红" : dueSoon > 0 || (completion !== null && completion < cfg.status.greenCompletion) ? "黄" : "绿";
+    const f: UnitFigures = { unit: name ?? "未交办", total, closed, waiting, open: total - closed, overdue, dueSoon, due, onTime, excused, completion, light };
+    if (from) f.closedIn = Number(r?.closedIn ?? 0);
+    return f;
+  });
+  const namedTotal = units.reduce((n, f) => n + f.overdue, 0);
+  return { units, named, namedTotal };
+}
+
+/**
+ * Figures per configured unit now (plus "未交办" for items without a unit when `unassigned` is asked for).
+ * `since` limits them to items reported from then on (/统计 本月, 本周).
  */
 export async function unitFigures(tx: Reader, cfg: Config, cal: Calendar, today: Ymd, opts: { since?: Date; unassigned?: boolean } = {}): Promise<UnitFigures[]> {
-  const soon = cal.addWorkdays(today, cfg.status.yellowDueWithinWorkdays);
-  // one pass over the campaign's items (the status and deadline tests are the SPEC §4 ones; a NULL
-  // deadline makes a comparison NULL, which SUM skips)
-  const rows = await tx.$queryRawUnsafe<{ unitName: string | null; total: Num; closed: Num; waiting: Num; overdue: Num; dueSoon: Num }[]>(
-    `SELECT "unitName", COUNT(*) AS "total",
-            SUM("status" = '已销号') AS "closed",
-            SUM("status" = '待验收') AS "waiting",
-            SUM("status" <> '已销号' AND "deadline" < ?) AS "overdue",
-            SUM("status" <> '已销号' AND "deadline" >= ? AND "deadline" <= ?) AS "dueSoon"
-     FROM "Item" WHERE "campaign" = ? ${opts.since ? `AND "createdAt" >= ?` : ""}
-     GROUP BY "unitName"`,
-    today,
-    today,
-    soon,
-    cfg.campaign.name,
-    ...(opts.since ? [dbTime(opts.since)] : []),
-  );
-  const byUnit = new Map(rows.map((r) => [r.unitName, r]));
-  const names: (string | null)[] = cfg.units.map((u) => u.name);
-  if (opts.unassigned) names.push(null);
-  return names.map((name) => {
-    const r = byUnit.get(name);
-    const [total, closed, waiting, overdue, dueSoon] = [r?.total, r?.closed, r?.waiting, r?.overdue, r?.dueSoon].map((x) => Number(x ?? 0));
-    const completion = total ? closed / total : 1;
-    const light: Light = overdue > 0 ? "红" : dueSoon > 0 || completion < cfg.status.greenCompletion ? "黄" : "绿";
-    return { unit: name ?? "未交办", total, closed, waiting, open: total - closed, overdue, dueSoon, completion, light };
-  });
+  return (await figuresAt(tx, cfg, cal, { kind: "now", today, since: opts.since }, { unassigned: opts.unassigned })).units;
 }
 
 const ORDER: Record<Light, number> = { 绿: 0, 黄: 1, 红: 2 };
 
-/** Best first: status, completion, fewer overdue, more closed, then the config's order. */
+/**
+ * Best first: status, then units with a 按期完成率 before those with nothing due yet, the rate, fewer
+ * overdue, more closed, then the config's order. Units without items come last (the circular lists them
+ * apart: see ranked()).
+ */
 export function rank(units: UnitFigures[]): UnitFigures[] {
-  return [...units].sort((a, b) => ORDER[a.light] - ORDER[b.light] || b.completion - a.completion || a.overdue - b.overdue || b.closed - a.closed);
+  return [...units].sort(
+    (a, b) =>
+      Number(!a.total) - Number(!b.total) ||
+      ORDER[a.light] - ORDER[b.light] ||
+      Number(a.completion === null) - Number(b.completion === null) ||
+      (b.completion ?? 0) - (a.completion ?? 0) ||
+      a.overdue - b.overdue ||
+      b.closed - a.closed,
+  );
 }
 
-export const pct = (x: number) => `${Math.round(x * 100)}%`;
+/** The ranking of the units with items, and apart from it the units without any (无问题). */
+export function ranked(units: UnitFigures[]): { ranked: UnitFigures[]; none: UnitFigures[] } {
+  return { ranked: rank(units.filter((f) => f.total > 0)), none: units.filter((f) => f.total === 0) };
+}
+
+/** "85%", or "—" where there is no rate (nothing due). */
+export const pct = (x: number | null) => (x === null || Number.isNaN(x) ? "—" : `${Math.round(x * 100)}%`);

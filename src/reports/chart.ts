@@ -2,7 +2,7 @@
 // echarts renders SVG on the server, resvg turns it into a PNG. The CJK font (Noto Sans SC, OFL) comes
 // from an npm package: no system font, nothing downloaded at run time.
 import { createRequire } from "node:module";
-import { Resvg } from "@resvg/resvg-js";
+import { Resvg, renderAsync, type ResvgRenderOptions } from "@resvg/resvg-js";
 
 const require = createRequire(import.meta.url);
 // echarts' single-file CommonJS build: loading its ES module tree (hundreds of files) takes 4× as long
@@ -12,7 +12,8 @@ export const CJK_FONT_FAMILY = "Noto Sans SC";
 
 export interface ChartData {
   title: string;
-  units: { name: string; completion: number; light: "红" | "黄" | "绿" }[];
+  /** completion: 按期完成率 (null: nothing due yet, drawn as 未到期) */
+  units: { name: string; completion: number | null; light: "红" | "黄" | "绿" }[];
   months: { month: string; created: number; closed: number }[];
 }
 
@@ -30,7 +31,7 @@ export function chartSvg(d: ChartData): string {
     textStyle: { fontFamily: CJK_FONT_FAMILY },
     title: [
       { text: d.title, left: "center", top: 12, textStyle: { fontSize: 26, fontFamily: CJK_FONT_FAMILY } },
-      { text: "各单位整改完成率", left: 40, top: 60, textStyle: { fontSize: 18, fontFamily: CJK_FONT_FAMILY } },
+      { text: "各单位整改完成率（按期完成率）", left: 40, top: 60, textStyle: { fontSize: 18, fontFamily: CJK_FONT_FAMILY } },
       { text: "逐月新增与销号问题数", left: 40, top: barHeight + 40, textStyle: { fontSize: 18, fontFamily: CJK_FONT_FAMILY } },
     ],
     legend: { data: ["新增", "销号"], top: barHeight + 40, right: 60, textStyle: { fontSize: 15, fontFamily: CJK_FONT_FAMILY } },
@@ -51,7 +52,11 @@ export function chartSvg(d: ChartData): string {
         type: "bar",
         xAxisIndex: 0,
         yAxisIndex: 0,
-        data: units.map((u) => ({ value: Math.round(u.completion * 100), itemStyle: { color: LIGHT[u.light] } })),
+        data: units.map((u) =>
+          u.completion === null
+            ? { value: 0, itemStyle: { color: LIGHT[u.light] }, label: { formatter: "未到期" } }
+            : { value: Math.round(u.completion * 100), itemStyle: { color: LIGHT[u.light] } },
+        ),
         label: { show: true, position: "right", formatter: "{c}%", fontFamily: CJK_FONT_FAMILY },
         barMaxWidth: 18,
       },
@@ -64,15 +69,25 @@ export function chartSvg(d: ChartData): string {
   return svg;
 }
 
-/** SVG → PNG with only the bundled CJK font (the same picture on every machine). */
+const options = (fontFiles: string[]): ResvgRenderOptions => ({
+  background: "#ffffff",
+  font: { fontFiles, loadSystemFonts: false, defaultFontFamily: CJK_FONT_FAMILY, sansSerifFamily: CJK_FONT_FAMILY },
+});
+
+/** SVG → PNG with only the bundled CJK font (the same picture on every machine). Blocks: tests, tools. */
 export function svgToPng(svg: string, fontFiles: string[] = [CJK_FONT_FILE]): Buffer {
-  const r = new Resvg(svg, {
-    background: "#ffffff",
-    font: { fontFiles, loadSystemFonts: false, defaultFontFamily: CJK_FONT_FAMILY, sansSerifFamily: CJK_FONT_FAMILY },
-  });
-  return Buffer.from(r.render().asPng());
+  return Buffer.from(new Resvg(svg, options(fontFiles)).render().asPng());
 }
 
 export function chartPng(d: ChartData): Buffer {
   return svgToPng(chartSvg(d));
+}
+
+/**
+ * The same PNG, rendered (font loading, layout, rasterising: ~0.5 s for a big township) on libuv's thread
+ * pool instead of the event loop, so commands are answered meanwhile. What the bot uses.
+ */
+export async function chartPngAsync(d: ChartData, fontFiles: string[] = [CJK_FONT_FILE]): Promise<Buffer> {
+  const img = await renderAsync(chartSvg(d), options(fontFiles));
+  return Buffer.from(img.asPng());
 }
