@@ -9,13 +9,16 @@ import { describe, expect, it } from "vitest";
 import { CJK_FONT_FAMILY, CJK_FONT_FILE, chartPng, chartSvg } from "../src/reports/chart.ts";
 import { LEDGER_COLUMNS, safeText } from "../src/reports/ledger.ts";
 import { rowWriter } from "../src/reports/xlsx-rows.ts";
-import { bot } from "./helpers.ts";
+import JSZip from "jszip";
+import { parseConfig } from "../src/config/load.ts";
+import type { Config } from "../src/config/schema.ts";
+import { EXAMPLE_CONFIG, bot } from "./helpers.ts";
 
 const G = "东村工作群";
 
 /** A small township history: categories, measures, a return, extensions, an anonymous report, overdue. */
-async function history() {
-  const b = await bot({ start: "2026-03-02T09:30:00+08:00" });
+async function history(cfg?: Config) {
+  const b = await bot({ start: "2026-03-02T09:30:00+08:00", cfg });
   await b.say("ban1", "/上报 =HYPERLINK(\"http://x\",\"点我\") 公开栏 #村务公开 @东村 @张三 截止:3月6日");
   await b.say("ban1", "/交办 #1 @东村 @张三 截止:3月6日 措施:@SUM(A1) 立即更新");
   await b.say("zhangsan", "/整改 #1 已更新", G);
@@ -92,6 +95,38 @@ describe("/台账: the ledger as .xlsx", () => {
     expect(wb.getWorksheet("问题清单")!.rowCount).toBe(2);
     expect(await b.ask("wangwu", "/台账 @西村", G)).toBe("负责人只能导出本单位（东村）的台账");
     expect(await b.ask("zhangsan", "/台账", G)).toBe("/台账 仅限督办员、领导、负责人使用");
+    await b.close();
+  });
+});
+
+describe("files are always valid (SPEC §7)", () => {
+  // XML 1.0 forbids C0 controls but tab/newline/CR, U+FFFE, U+FFFF and surrogates that are not a pair
+  const FORBIDDEN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+  it("a report with U+FFFF and a lone surrogate (and a unit named with one) still gives a ledger Excel opens", async () => {
+    // a unit whose name carries U+FFFF too: sheet names are file text as well
+    const yaml = readFileSync(EXAMPLE_CONFIG, "utf8").replace("{ name: 镇农业服务中心,", '{ name: "镇农业\\uFFFF服务中心",').replace("unit: 镇农业服务中心,", 'unit: "镇农业\\uFFFF服务中心",');
+    const b = await bot({ cfg: parseConfig(yaml) });
+    await b.say("zhangsan", "/上报 公开栏\uffff未更新\ud800 尾巴 #村务公开", G);
+    await b.say("ban1", "/交办 #1 @东村 @张三 截止:3月20日 措施:立即\ud83d更新\ufffe");
+    await b.say("ban1", "/上报 农业补贴发放不及时\uffff @镇农业\uffff服务中心 截止:3月20日");
+    expect((await b.db.item.findFirstOrThrow({ where: { no: 1 } })).title).toMatch(FORBIDDEN); // stored as typed
+    const got = await b.say("ban1", "/台账");
+    const file = path.join(b.sim.outDir, got.find((o) => o.file)!.file!);
+    const zip = await JSZip.loadAsync(readFileSync(file));
+    const parts = Object.keys(zip.files).filter((n) => n.endsWith(".xml"));
+    for (const name of parts) {
+      const xml = await zip.file(name)!.async("string");
+      expect(FORBIDDEN.test(xml), name).toBe(false);
+      expect(xml.includes("\ufffd") || !xml.includes("公开栏"), name).toBe(true); // replaced, not silently merged
+    }
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(file);
+    expect(wb.worksheets.map((w) => w.name)).toContain("镇农业\ufffd服务中心");
+    const row = wb.getWorksheet("问题清单")!.getRow(2);
+    // (a lone surrogate may already reach the database as replacement characters, one or more)
+    expect(row.getCell(5).value).toMatch(/^公开栏\ufffd未更新\ufffd+ 尾巴$/);
+    expect(row.getCell(6).value).toMatch(/^立即\ufffd+更新\ufffd$/);
     await b.close();
   });
 });
@@ -178,12 +213,26 @@ describe("the circular's chart", () => {
     expect(svg).toContain("A&amp;B&lt;村&gt;");
   });
 
-  it("goes out with the circular, with the ledger", async () => {
-    const b = await history();
+  it("goes out with the circular; the full ledger only to a circular: full group, a unit's group its own", async () => {
+    const b = await history(parseConfig(readFileSync(EXAMPLE_CONFIG, "utf8").replace("monthlyCircularWorkday: 3 }", "monthlyCircularWorkday: 3, circularReview: false }")));
     await b.at("2026-04-03T11:00:00+08:00"); // 3rd workday of April
     const circ = b.out.filter((o) => o.at === "2026-04-03T10:00:00+08:00" && o.room === "作风整顿工作群");
-    expect(circ.map((o) => (o.text ? "text" : path.extname(o.file!)))).toEqual(["text", ".png", ".xlsx"]);
-    const png = readFileSync(path.join(b.sim.outDir, circ[1].file!));
+    // 作风整顿工作群 is `circular: true`: text and chart, not the full ledger
+    const kinds = circ.map((o) => (o.text ? "text" : path.extname(o.file!)));
+    expect(kinds).toContain(".png");
+    expect(kinds).not.toContain(".xlsx");
+    // 西村's group: its own ledger, the anonymous report as 匿名反映问题
+    const mine = b.out.find((o) => o.room === "西村工作群" && o.file?.endsWith(".xlsx"));
+    expect(mine).toBeDefined();
+    const wb = await openXlsx(b, mine!.file!);
+    const list = wb.getWorksheet("问题清单")!;
+    const rows: string[] = [];
+    list.eachRow((r, i) => i > 1 && rows.push(JSON.stringify(r.values)));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.includes('"西村"'))).toBe(true);
+    expect(rows.join()).toContain("匿名反映问题");
+    expect(rows.join()).not.toContain("优亲厚友");
+    const png = readFileSync(path.join(b.sim.outDir, circ.find((o) => o.file?.endsWith(".png"))!.file!));
     expect(png.length).toBeGreaterThan(10_000);
     await b.close();
   });
