@@ -75,9 +75,25 @@ describe("duban.yaml (SPEC §5)", () => {
 
   it("office names default from org and can be set", () => {
     expect(example().office).toEqual({ name: "青山镇干部作风整顿工作领导小组办公室", short: "作风整顿办" });
-    const c = parseConfig(base + "\noffice: { name: 青山镇作风建设领导小组办公室, short: 作风办 }\n");
+    const without = base.replace(/^office:.*$/m, "");
+    expect(parseConfig(without.replace("org: 青山镇", "org: 白水乡")).office).toEqual({ name: "白水乡干部作风整顿工作领导小组办公室", short: "作风整顿办" });
+    const c = parseConfig(without + "\noffice: { name: 青山镇作风建设领导小组办公室, short: 作风办 }\n");
     expect(c.office).toEqual({ name: "青山镇作风建设领导小组办公室", short: "作风办" });
-    expect(problems(base + "\noffice: { nam: x }\n").join()).toMatch(/未知的配置项「nam」/);
+    expect(problems(without + "\noffice: { nam: x }\n").join()).toMatch(/未知的配置项「nam」/);
+  });
+
+  it("replies name the configured office, never a hard-coded one", async () => {
+    const b = await bot({ cfg: parseConfig(base.replace(/^office:.*$/m, "office: { name: 青山镇作风建设办公室, short: 作风办 }")) });
+    const texts = [
+      await b.ask("zhangsan", "/上报 公开栏未更新 截止:3月20日", "东村工作群"),
+      await b.ask("zhangsan", "/认领 #1", "东村工作群"),
+      await b.ask("laozhang", "/帮助", "东村工作群"),
+    ];
+    await b.say("ban1", "/交办 #1 @东村 @张三 截止:3月20日");
+    texts.push(await b.ask("zhangsan", "/延期 #1 3月31日 需要时间", "东村工作群"), await b.ask("zhangsan", "/整改 #1 已更新", "东村工作群"));
+    expect(texts.join("\n")).not.toMatch(/作风整顿办/);
+    expect(texts.filter((t) => t.includes("作风办"))).toHaveLength(5);
+    await b.close();
   });
 
   it("rooms[].circular: true, false or full", () => {

@@ -1,9 +1,10 @@
 // The statistics paragraph of a 工作总结 (seeds 000/002/003 leave it as "X个 / XX%"): every figure is
 // counted from the data, and a figure the data cannot support is left out rather than invented.
 import type { Config } from "../config/schema.ts";
-import type { Tx } from "../db/client.ts";
+import type { Reader } from "../db/client.ts";
 import type { Calendar, Ymd } from "../domain/calendar.ts";
 import { fmtDate } from "../domain/calendar.ts";
+import { orgScope } from "../domain/org.ts";
 import { pct, unitFigures } from "../jobs/stats.ts";
 
 export interface SummaryFigures {
@@ -22,7 +23,7 @@ export interface SummaryFigures {
   unitsWithItems: number;
 }
 
-export async function summaryFigures(tx: Tx, cfg: Config, cal: Calendar, today: Ymd): Promise<SummaryFigures> {
+export async function summaryFigures(tx: Reader, cfg: Config, cal: Calendar, today: Ymd): Promise<SummaryFigures> {
   const campaign = cfg.campaign.name;
   const item = { campaign };
   const [total, byCat, measures, closed, overdue, returned, extended, longTerm, anonymous, figures] = await Promise.all([
@@ -61,7 +62,7 @@ export function summaryText(f: SummaryFigures, cfg: Config, today: Ymd): string 
   const focus = f.byCategory.filter((c) => !c.special && c.count > 0).map((c) => `${c.code}方面${c.count}个`);
   const special = f.byCategory.filter((c) => c.special && c.count > 0).map((c) => `${c.code}${c.count}个`);
   const within = [...focus, ...(special.length ? [`专项治理中${special.join("、")}`] : []), ...(f.uncategorized ? [`其他${f.uncategorized}个`] : [])];
-  parts.push(`截至${fmtDate(today)}，全镇共查摆问题${f.total}个${within.length ? `（其中${within.join("，")}）` : ""}`);
+  parts.push(`截至${fmtDate(today)}，${orgScope(cfg.org)}共查摆问题${f.total}个${within.length ? `（其中${within.join("，")}）` : ""}`);
   if (f.anonymous) parts.push(`其中群众匿名反映${f.anonymous}个`);
   if (f.measures) parts.push(`制定整改措施${f.measures}条`);
   parts.push(`已整改销号${f.closed}个，整改完成率${pct(f.closed / f.total)}`);
