@@ -152,8 +152,17 @@ describe("销号: separation of duties (office staff who also worked on the item
 
 describe("/绑定, /解绑 and /匿名查询", () => {
   let t: Awaited<ReturnType<typeof bot>>;
+  /** the outbox rows each command wrote, read inside its transaction */
+  const rows: { text: string | null; ephemeral: boolean }[] = [];
   beforeAll(async () => {
-    t = await bot();
+    let last = 0;
+    t = await bot({
+      beforeCommit: async (tx) => {
+        const got = await tx.$queryRawUnsafe<{ id: number | bigint; text: string | null; ephemeral: number | bigint }[]>(`SELECT id, text, ephemeral FROM Outbox WHERE id > ? ORDER BY id`, last);
+        for (const r of got) rows.push({ text: r.text, ephemeral: Number(r.ephemeral) === 1 });
+        if (got.length) last = Number(got[got.length - 1].id);
+      },
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -187,6 +196,10 @@ describe("/绑定, /解绑 and /匿名查询", () => {
     const answer = await t.ask("laozhang", `/匿名查询 ${typed}`);
     expect(answer).toBe(`你匿名反映的问题 #${item.no}\n状态：整改中\n已交办西村整改，限 12月31日 前完成\n整改措施：重新评定\n此条回复发出后不留存。`);
     expect(answer).not.toMatch(/小梅|xiaomei/);
+    // the report's reply (with the code) and every answer by code are deleted once sent
+    // (ephemeral rows are also sealed: their text is not readable in the database at all)
+    expect(rows.filter((r) => r.text?.includes("查询码：") || r.text?.includes("你匿名反映的问题"))).toEqual([]);
+    expect(rows.filter((r) => r.ephemeral).length).toBeGreaterThanOrEqual(3);
     expect(await t.ask("xiaomei", "/匿名查询 ABCDE-ABCDE")).toBe("查询码不正确，请核对后重新发送");
     expect(await t.ask("xiaomei", "/匿名查询 123")).toMatch(/查询码应为 10 位字母和数字/);
   });
