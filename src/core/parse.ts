@@ -46,6 +46,16 @@ export function parseCommand(raw: string, botNames: string[] = []): ParsedComman
   return { word, args: parseArgs(tokens) };
 }
 
+/**
+ * Not a command, but meant for the bot: it @-mentions the bot, or is only a "/" (someone who began a
+ * command and did not know how to go on). Such a message gets a one-line pointer to /帮助.
+ */
+export function addressesBot(raw: string, botNames: string[], mentionedBot: boolean): boolean {
+  const text = sanitize(raw).trim();
+  if (/^[/／]\s*$/.test(text)) return true;
+  return mentionedBot || botNames.some((n) => n && (text.includes("@" + n) || text.includes("＠" + n)));
+}
+
 export function parseArgs(tokens: string[]): ParsedArgs {
   const out: ParsedArgs = { refs: [], tags: [], mentions: [], keys: {}, words: [] };
   let textKey: string | null = null;

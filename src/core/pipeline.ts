@@ -18,7 +18,7 @@ import { UserError } from "./errors.ts";
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./log.ts";
 import { insertOutgoing, OutboxBatch } from "./outbox.ts";
-import { parseCommand } from "./parse.ts";
+import { addressesBot, parseCommand } from "./parse.ts";
 import type { Registry } from "./registry.ts";
 import { utf8Bytes } from "./text.ts";
 import { TimeoutError, withTimeout } from "./timeout.ts";
@@ -104,7 +104,13 @@ export class Pipeline {
     if (msg.image) return this.handleImage(msg, now);
     const text = msg.text ?? "";
     const parsed = parseCommand(text, d.botNames());
-    if (!parsed) return "ignored";
+    if (!parsed) {
+      // a private message, an @-mention of the bot or a bare "/": a pointer to /帮助; anything else is
+      // group talk and ignored
+      const toBot = msg.chat.kind === "private" || addressesBot(text, d.botNames(), msg.mentioned.some((m) => m.id === d.selfId()));
+      if (!toBot || !text.trim()) return "ignored";
+      return this.replyOnly(msg, d.org.person(msg.senderId, msg.senderName), `我是${d.cfg.org}作风整顿督办助手，只认以 / 开头的命令。发送 /帮助 查看你能用的命令。`, now);
+    }
     const sender = d.org.person(msg.senderId, msg.senderName);
     const def = d.registry.find(parsed.word);
 
