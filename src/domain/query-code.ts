@@ -5,10 +5,21 @@ import { createHash, randomInt } from "node:crypto";
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 export const QUERY_CODE_LENGTH = 10;
 
+let pick: (n: number) => number = (n) => randomInt(n);
+
+/**
+ * For the replay simulator only (SPEC §6: same input, same output, byte for byte): draw the code's
+ * characters from `next` (a seeded generator returning an integer in [0, n)) instead of the system's
+ * cryptographic randomness. Production never calls this.
+ */
+export function useQueryCodeSource(next: (n: number) => number): void {
+  pick = next;
+}
+
 /** A new code, shown as `ABCDE-FGH12` (the dash is optional when typed). */
 export function newQueryCode(): string {
   let s = "";
-  for (let i = 0; i < QUERY_CODE_LENGTH; i++) s += ALPHABET[randomInt(ALPHABET.length)];
+  for (let i = 0; i < QUERY_CODE_LENGTH; i++) s += ALPHABET[pick(ALPHABET.length)];
   return `${s.slice(0, 5)}-${s.slice(5)}`;
 }
 
