@@ -123,7 +123,7 @@ describe("销号: separation of duties (office staff who also worked on the item
     await t.say("ban2", `/交办 #${no} @东村 @张三 截止:12月30日`); // reassigned: 钱督办 is no longer the assignee
     await t.say("zhangsan", `/整改 #${no} 已补拍`, "东村工作群");
     expect((await t.db.item.findFirstOrThrow({ where: { no } })).assigneeId).toBe("zhangsan");
-    expect(await t.ask("ban1", `/销号 #${no}`)).toBe(`你提交过 #${no} 的整改，不能自己销号，请由其他督办员或领导验收`);
+    expect(await t.ask("ban1", `/销号 #${no}`)).toBe(`你是 #${no} 整改的提交人，不能自己销号，请由其他督办员或领导验收`);
     expect(await t.ask("ban2", `/销号 #${no}`)).toMatch(new RegExp(`^#${no} 已验收销号`));
   });
 
@@ -131,7 +131,7 @@ describe("销号: separation of duties (office staff who also worked on the item
     await t.say("ban2", "/上报 台账不全 @东村 @钱督办 截止:12月30日");
     const no = await latest();
     await t.say("ban1", `/整改 #${no} 已补齐`);
-    expect(await t.ask("ban1", `/销号 #${no}`)).toBe(`你提交过 #${no} 的整改，不能自己销号，请由其他督办员或领导验收`);
+    expect(await t.ask("ban1", `/销号 #${no}`)).toBe(`你是 #${no} 整改的提交人，不能自己销号，请由其他督办员或领导验收`);
   });
 
   it("the assignee, though someone else submitted", async () => {

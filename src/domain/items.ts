@@ -162,7 +162,7 @@ export class Items {
   async assertMayClose(item: Item, p: Person): Promise<void> {
     const no = `#${item.no}`;
     const submitted = await this.tx.event.findFirst({ where: { itemId: item.id, kind: "整改", actorId: p.id }, select: { id: true } });
-    if (submitted || item.submitterId === p.id) throw new UserError(`你提交过 ${no} 的整改，不能自己销号，请由其他督办员或领导验收`);
+    if (submitted || item.submitterId === p.id) throw new UserError(`你是 ${no} 整改的提交人，不能自己销号，请由其他督办员或领导验收`);
     if (item.assigneeId === p.id) throw new UserError(`你是 ${no} 的责任人，不能自己销号，请由其他督办员或领导验收`);
     if (item.unitName && (this.org.isHeadOf(p, item.unitName) || this.org.headsOf(item.unitName).includes(p.id)))
       throw new UserError(`你是 ${no} 承办单位${item.unitName}的负责人，不能销号本单位的问题，请由其他督办员或领导验收`);
