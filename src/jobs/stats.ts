@@ -119,7 +119,7 @@ function days(w: When, cal: Calendar): { cutoff: Ymd; countTo: Ymd } {
 const MAX_DAYS_BACK = 1100;
 
 /**
- * The items at `w` as a CTE `t` (id, no, title, anonymous, unit, status, deadline, closedAt, endAt, excused),
+ * The items at `w` as a CTE `t` (id, no, title, anonymous, unit, status, deadline, closedAt, late, excused),
  * in portable SQL (no boolean sums, no date functions): `d` maps each deadline day to the instant it ends
  * in the campaign's timezone, so "closed by the deadline" and "asked for an extension before the deadline"
  * are plain comparisons.
@@ -135,10 +135,23 @@ async function itemsAt(read: Reader, cfg: Config, cal: Calendar, w: When): Promi
       : `SELECT MIN("deadline") AS "a" FROM "Item" WHERE "campaign" = ?`,
     campaign,
   );
+  // the instant each deadline day ends. A timezone east of UTC whose offset does not change over those
+  // days (China's) ends day D at a fixed UTC time of the same date: a string concatenation. Otherwise a
+  // table of the days, looked up only where a row needs it.
+  let first = minRow?.a && minRow.a < cutoff ? minRow.a : cutoff;
+  if (first < cal.addDays(cutoff, -MAX_DAYS_BACK)) first = cal.addDays(cutoff, -MAX_DAYS_BACK);
+  const offsets = new Set<number>();
+  for (let d = first; d <= cutoff; d = cal.addDays(d, 1)) offsets.add(cal.offsetMinutes(cal.instant(cal.addDays(d, 1))));
+  const [off] = [...offsets];
   const dayRows: unknown[] = ["0000-00-00", ""];
-  if (minRow?.a && minRow.a < cutoff) {
-    let d = minRow.a < cal.addDays(cutoff, -MAX_DAYS_BACK) ? cal.addDays(cutoff, -MAX_DAYS_BACK) : minRow.a;
-    for (; d < cutoff; d = cal.addDays(d, 1)) dayRows.push(d, dbTime(cal.instant(cal.addDays(d, 1))));
+  let endOf: (col: string) => string;
+  if (offsets.size === 1 && off > 0 && off < 24 * 60) {
+    const utc = 24 * 60 - off;
+    const hhmm = `${String(Math.floor(utc / 60)).padStart(2, "0")}:${String(utc % 60).padStart(2, "0")}`;
+    endOf = (col) => `(${col} || 'T${hhmm}:00.000+00:00')`;
+  } else {
+    for (let d = first; d < cutoff; d = cal.addDays(d, 1)) dayRows.push(d, dbTime(cal.instant(cal.addDays(d, 1))));
+    endOf = (col) => `(SELECT d."endAt" FROM "d" d WHERE d."day" = ${col})`;
   }
   const dSql = `"d" ("day", "endAt") AS (VALUES ${Array.from({ length: dayRows.length / 2 }, () => "(?, ?)").join(", ")})`;
   let sSql: string;
@@ -166,12 +179,13 @@ async function itemsAt(read: Reader, cfg: Config, cal: Calendar, w: When): Promi
   // pending at that time: now, still 待审批; at an instant, filed before it and not answered by then
   const pending = w.kind === "now" ? `x."status" = '待审批'` : `x."at" < ? AND (x."decidedAt" IS NULL OR x."decidedAt" >= ?)`;
   const pendingParams = w.kind === "now" ? [] : [endTxt, endTxt];
-  const tSql = `"t" AS (SELECT s."id", s."no", s."title", s."anonymous", s."unit", s."status", s."deadline", s."closedAt", d."endAt",
+  const tSql = `"t" AS (SELECT s."id", s."no", s."title", s."anonymous", s."unit", s."status", s."deadline", s."closedAt",
+                   CASE WHEN s."status" = '已销号' AND s."deadline" < ? AND NOT (s."closedAt" < ${endOf(`s."deadline"`)}) THEN 1 ELSE 0 END AS "late",
                    CASE WHEN s."status" <> '已销号' AND s."deadline" < ?
-                         AND EXISTS (SELECT 1 FROM "ExtensionRequest" x WHERE x."itemId" = s."id" AND x."at" < d."endAt" AND ${pending})
+                         AND EXISTS (SELECT 1 FROM "ExtensionRequest" x WHERE x."itemId" = s."id" AND ${pending} AND x."at" < ${endOf(`s."deadline"`)})
                         THEN 1 ELSE 0 END AS "excused"
-               FROM "s" s LEFT JOIN "d" d ON d."day" = s."deadline")`;
-  return { sql: `WITH ${dSql}, ${sSql}, ${tSql}`, params: [...dayRows, ...sParams, cutoff, ...pendingParams] };
+               FROM "s" s)`;
+  return { sql: `WITH ${dSql}, ${sSql}, ${tSql}`, params: [...dayRows, ...sParams, cutoff, cutoff, ...pendingParams] };
 }
 
 /** Units in the config's order (then 未交办, then any name the config no longer has). */
@@ -194,14 +208,13 @@ export async function figuresAt(
             COUNT(CASE WHEN "status" <> '已销号' AND "deadline" < ? AND "excused" = 0 THEN 1 END) AS "overdue",
             COUNT(CASE WHEN "excused" = 1 THEN 1 END) AS "excused",
             COUNT(CASE WHEN "status" <> '已销号' AND "deadline" >= ? AND "deadline" <= ? THEN 1 END) AS "dueSoon",
-            COUNT(CASE WHEN "status" = '已销号' AND ("deadline" IS NULL OR "deadline" >= ? OR "closedAt" < "endAt") THEN 1 END) AS "onTime",
+            COUNT(CASE WHEN "status" = '已销号' AND "late" = 0 THEN 1 END) AS "onTime",
             COUNT(CASE WHEN "status" = '已销号' AND "closedAt" >= ? THEN 1 END) AS "closedIn"
      FROM "t" GROUP BY "unit"`,
     ...t.params,
     cutoff,
     cutoff,
     soon,
-    cutoff,
     from ? dbTime(from) : "9999",
   );
   let named: NamedItem[] = [];
