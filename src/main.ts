@@ -16,19 +16,26 @@ const token = process.env.WECHATY_PUPPET_SERVICE_TOKEN;
 const configPath = process.env.DUBAN_CONFIG ?? (existsSync("duban.yaml") ? "duban.yaml" : "examples/duban.example.yaml");
 const log = createLogger((process.env.LOG_LEVEL as any) ?? (token ? "info" : "warn"));
 
-let cfg;
-try {
-  cfg = loadConfig(configPath);
-} catch (e) {
+// a config that does not parse, or that the database contradicts (items of a unit no longer in the
+// file): the bot does not start, and says why in Chinese — never a stack trace
+function refuse(e: unknown): never {
   if (e instanceof ConfigError) {
     console.error(e.message);
     process.exit(2);
   }
-  throw e;
+  console.error(e);
+  process.exit(1);
+}
+
+let cfg;
+try {
+  cfg = loadConfig(configPath);
+} catch (e) {
+  refuse(e);
 }
 
 if (!token) {
-  await runConsole(cfg, { databaseUrl: process.env.DATABASE_URL || DEFAULT_DATABASE_URL, configPath, log });
+  await runConsole(cfg, { databaseUrl: process.env.DATABASE_URL || DEFAULT_DATABASE_URL, configPath, log }).catch(refuse);
 } else {
   const bot = WechatyBuilder.build({
     name: "duban",
@@ -54,7 +61,7 @@ if (!token) {
     selfId: () => (bot.isLoggedIn ? bot.currentUser.id : "self"),
     botNames: () => (bot.isLoggedIn ? [bot.currentUser.name()] : []),
     evidenceDir: path.resolve(process.env.DUBAN_EVIDENCE_DIR ?? "data/evidence"),
-  });
+  }).catch(refuse);
   // node-cron only triggers; what is due lives in the database
   cron.schedule("* * * * *", () => void app!.tick().catch((e) => log.error("tick.failed", { error: String(e) })));
   log.info("duban.start", { config: configPath, org: cfg.org });

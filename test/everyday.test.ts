@@ -23,3 +23,43 @@ describe("a message meant for the bot that is no command gets a pointer to /帮�
     expect(await b.db.item.count()).toBe(0);
   });
 });
+
+describe("npm start refuses a database its config contradicts, in Chinese", () => {
+  it("items of a unit the file no longer names: exit 2 with the unit and the count, no stack trace", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const { example, ROOT } = await import("./helpers.ts");
+    const cfg = example();
+    cfg.units.push({ ...cfg.units[0], name: "旧村", rooms: [], head: undefined, leader: undefined, renamedFrom: [] } as (typeof cfg.units)[number]);
+    b = await bot({ cfg });
+    await b.say("ban1", "/上报 旧村公开栏未更新 @旧村 截止:3月20日");
+    expect(await b.db.item.count({ where: { unitName: "旧村" } })).toBe(1);
+    const file = b.sim.databaseFile;
+    await b.sim.stop();
+    const r = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, encoding: "utf8", timeout: 60_000, env: { ...process.env, DATABASE_URL: "file:" + file, DUBAN_CONFIG: "examples/duban.example.yaml" }, input: "" });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toContain("旧村");
+    expect(r.stderr).toMatch(/1 ?个/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("reminders show an anonymous report's words to 领导 and 督办员 only (SPEC §1)", () => {
+  it("the unit's group and its people read 匿名反映问题; the 分管领导 reads the report", async () => {
+    b = await bot();
+    await b.say("xiaomei", "/匿名上报 东村有人吃拿卡要 #八项规定");
+    await b.say("ban1", "/交办 #1 @东村 @张三 截止:3月3日 措施:核查收费情况");
+    const before = b.out.length;
+    await b.at("2026-03-09T09:30:00+08:00"); // overdue 4 workdays: the 分管领导 hears of it too
+    const sent = b.out.slice(before).filter((o) => o.text?.includes("#1"));
+    const group = sent.filter((o) => o.room === G);
+    const leader = sent.filter((o) => o.to === "fuzhen_li");
+    expect(group.length).toBeGreaterThan(0);
+    expect(leader.length).toBeGreaterThan(0);
+    for (const o of group) {
+      expect(o.text).toContain("#1 匿名反映问题");
+      expect(o.text).not.toContain("吃拿卡要");
+    }
+    expect(leader.at(-1)!.text).toContain("东村有人吃拿卡要");
+    expect(leader.at(-1)!.text).toContain("逾期满 3 个工作日");
+  });
+});

@@ -127,7 +127,7 @@ export class Pipeline {
     if (def.where === "group" && msg.chat.kind !== "room") return refuse(`/${def.name} 需要在工作群里发送`);
     if (!allowed(def.who, sender)) {
       if (!sender.member)
-        return refuse(`你还不在${d.cfg.org}作风整顿名册中，目前只能用 /上报 反映问题；如需办理其他事项，请联系镇作风整顿办登记`);
+        return refuse(`你还不在${d.cfg.org}作风整顿名册中，目前只能用 /上报 反映问题；如需办理其他事项，请联系${d.cfg.office.short}登记`);
       return refuse(`/${def.name} 仅限${RULE_TEXT[def.who]}使用`);
     }
     const today = d.cal.today(now);
@@ -203,7 +203,7 @@ export class Pipeline {
   }
 
   /** Tell the sender something went wrong (no message key is claimed: a redelivery is handled afresh). */
-  private async tellFailure(msg: InboundMessage, now: Date, ephemeral = false, text = "系统处理这条命令时出错，本条没有办理，请稍后重发；如果反复出现，请联系镇作风整顿办。"): Promise<void> {
+  private async tellFailure(msg: InboundMessage, now: Date, ephemeral = false, text = `系统处理这条命令时出错，本条没有办理，请稍后重发；如果反复出现，请联系${this.d.cfg.office.short}。`): Promise<void> {
     const { target, mentions } = replyTarget(ephemeral ? { kind: "private" } : msg.chat, msg.senderId);
     await this.d.db.$transaction((tx) => insertOutgoing(tx, [{ target, text, mentions, ephemeral, direct: true }], now), TX);
   }

@@ -32,7 +32,7 @@ export function phaseEvents(cfg: Config, cal: Calendar): PhaseEvent[] {
       out.push({
         day: d,
         period: `${p.name}:报送`,
-        text: `【报送提醒】「${p.name}」阶段材料须于${fmtDate(p.handIn)}前报镇作风整顿办，还有${HANDIN_NOTICE_WORKDAYS}个工作日，请各单位抓紧准备。`,
+        text: `【报送提醒】「${p.name}」阶段材料须于${fmtDate(p.handIn)}前报${cfg.office.short}，还有${HANDIN_NOTICE_WORKDAYS}个工作日，请各单位抓紧准备。`,
       });
     }
     start = cal.addDays(p.end, 1);

@@ -3,6 +3,7 @@
 // 督办员 after M (督查问效), extension requests waiting more than a workday. One message per person
 // (or per unit group, @-mentioning only the people concerned) per run, overdue first.
 import { clip } from "../core/text.ts";
+import { ANONYMOUS_TITLE } from "../domain/visibility.ts";
 import { fmtDate, type Ymd } from "../domain/calendar.ts";
 import type { Outgoing } from "../core/outbox.ts";
 import { openItemsWithDeadline, type OpenItem } from "./stats.ts";
@@ -109,7 +110,7 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
   // milestones of 长期整改 items, reminded like deadlines (before they fall due)
   const milestones = await tx.milestone.findMany({
     where: { done: false, deadline: { gte: day, lte: horizon }, item: { campaign: cfg.campaign.name, status: { not: "已销号" } } },
-    include: { item: { select: { no: true, title: true, unitName: true, assigneeId: true, deadline: true, status: true } } },
+    include: { item: { select: { no: true, title: true, anonymous: true, unitName: true, assigneeId: true, deadline: true, status: true } } },
   });
   for (const m of milestones) {
     if (m.deadline === m.item.deadline) continue; // the final milestone is the deadline itself
@@ -119,27 +120,30 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
   // extension requests waiting for an answer for more than a workday
   const exts = await tx.extensionRequest.findMany({
     where: { status: "待审批", item: { campaign: cfg.campaign.name } },
-    include: { item: { select: { no: true, title: true, unitName: true, assigneeId: true, deadline: true, status: true } } },
+    include: { item: { select: { no: true, title: true, anonymous: true, unitName: true, assigneeId: true, deadline: true, status: true } } },
     orderBy: { id: "asc" },
   });
   const waitingExt: { e: Entry; to: Ymd }[] = [];
   for (const x of exts) if (cal.workdaysBetween(cal.today(x.at), day) >= 1) waitingExt.push({ e: { item: x.item, overdue: 0, dueIn: 0 }, to: x.newDeadline });
   if (waitingExt.length) for (const m of org.offices()) for (const w of waitingExt) add(m.id, "extension", { ...w.e, date: w.to });
 
-  const line = (e: Entry, withUnit: boolean) => {
+  // who sees what (SPEC §1): the unit (its group, its assignee and 负责人) sees an anonymous report as
+  // 匿名反映问题, never the reporter's words; 领导 and 督办员 see it whole
+  const line = (e: Entry, withUnit: boolean, unitView: boolean) => {
     const it = e.item;
     const what = e.overdue > 0 ? `逾期${e.overdue}个工作日` : e.date ? `节点${fmtDate(e.date, day)}还有${e.dueIn}个工作日` : `还有${e.dueIn}个工作日到期`;
     const bits = [what, `截止${fmtDate(it.deadline!, day)}`];
     if (it.assigneeId) bits.push(org.name(it.assigneeId));
-    return `#${it.no}${withUnit && it.unitName ? `【${it.unitName}】` : ""}${clip(it.title, 30)}（${bits.join("，")}）`;
+    const title = unitView && Number(it.anonymous) ? ANONYMOUS_TITLE : clip(it.title, 30);
+    return `#${it.no} ${withUnit && it.unitName ? `【${it.unitName}】` : ""}${title}（${bits.join("，")}）`;
   };
 
   // a phone screen, not a ledger: at most SHOWN lines per list, the rest counted
-  const block = (title: string, c: Capped, withUnit: boolean) => {
+  const block = (title: string, c: Capped, withUnit: boolean, unitView: boolean) => {
     const rows: string[] = [title];
     const list = (head: string, xs: Entry[], total: number) => {
       if (!xs.length) return;
-      rows.push(head, ...sorted(xs).slice(0, SHOWN).map((e) => line(e, withUnit)));
+      rows.push(head, ...sorted(xs).slice(0, SHOWN).map((e) => line(e, withUnit, unitView)));
       if (total > SHOWN) rows.push(`……另有 ${total - SHOWN} 个，发送 /逾期 或 /我的 查看`);
     };
     list("逾期未销号：", c.overdue, c.overdueTotal);
@@ -156,7 +160,7 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
       if (e.item.assigneeId) mentions.add(e.item.assigneeId);
       if (e.overdue > 0 || !e.item.assigneeId) org.headsOf(unit).forEach((h) => mentions.add(h));
     }
-    const text = [...block(`【督办提醒】${unit} ${fmtDate(day, day)}`, c, false), `请抓紧整改，完成后发送 /整改 #编号 整改情况，并附照片。`].join("\n");
+    const text = [...block(`【督办提醒】${unit} ${fmtDate(day, day)}`, c, false, true), `请抓紧整改，完成后发送 /整改 #编号 整改情况，并附照片。`].join("\n");
     for (const room of rooms.filter((x) => x.unitName === unit))
       out.push({ target: { kind: "room", id: room.id }, text, mentions: [...mentions].sort(), dispatchKey: key("room", room.id) });
   }
@@ -164,17 +168,17 @@ export async function buildReminders(j: JobCtx, day: Ymd): Promise<Outgoing[]> {
   for (const [who, sections] of [...perPerson].sort(([a], [b]) => a.localeCompare(b))) {
     const parts: string[] = [];
     const mine = sections.get("unit");
-    if (mine) parts.push(block(`【督办提醒】你有 ${mine.total} 个问题需要关注：`, mine, true).join("\n") + `\n完成后发送 /整改 #编号 整改情况。`);
+    if (mine) parts.push(block(`【督办提醒】你有 ${mine.total} 个问题需要关注：`, mine, true, true).join("\n") + `\n完成后发送 /整改 #编号 整改情况。`);
     const leader = sections.get("leader");
-    if (leader) parts.push(block(`【分管领导督办】你分管的单位有 ${leader.total} 个问题逾期超过 ${r.escalateLeaderAfter} 个工作日，请督促整改：`, leader, true).join("\n"));
+    if (leader) parts.push(block(`【分管领导督办】你分管的单位有 ${leader.total} 个问题逾期满 ${r.escalateLeaderAfter} 个工作日，请督促整改：`, leader, true, false).join("\n"));
     const office = sections.get("office");
-    if (office) parts.push(block(`【督查问效】以下 ${office.total} 个问题逾期超过 ${r.escalateOfficeAfter} 个工作日，经多次督办仍未落实：`, office, true).join("\n"));
+    if (office) parts.push(block(`【督查问效】以下 ${office.total} 个问题逾期满 ${r.escalateOfficeAfter} 个工作日，经多次督办仍未落实：`, office, true, false).join("\n"));
     const ext = sections.get("extension");
     if (ext)
       parts.push(
         [
           `【延期待批】以下 ${ext.total} 个延期申请已超过 1 个工作日未答复：`,
-          ...ext.shown().map((e) => `#${e.item.no}【${e.item.unitName ?? ""}】${clip(e.item.title, 30)}（申请延至${fmtDate(e.date!, day)}）`),
+          ...ext.shown().map((e) => `#${e.item.no} 【${e.item.unitName ?? ""}】${clip(e.item.title, 30)}（申请延至${fmtDate(e.date!, day)}）`),
           `同意：/同意延期 #编号　拒绝：/拒绝延期 #编号 原因`,
         ].join("\n"),
       );

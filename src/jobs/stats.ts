@@ -54,6 +54,8 @@ export function statusRules(cfg: Config): string {
 export interface OpenItem {
   no: number;
   title: string;
+  /** an anonymous report: its words go to 督办员 and 领导 only (SPEC §1) */
+  anonymous: boolean | number | bigint;
   unitName: string | null;
   assigneeId: string | null;
   deadline: string | null;
@@ -73,7 +75,7 @@ export async function* openItemsWithDeadline(tx: Reader, campaign: string, upto:
   let after = 0;
   for (;;) {
     const rows = await tx.$queryRawUnsafe<(Omit<OpenItem, "no"> & { no: bigint | number })[]>(
-      `SELECT "no", "title", "unitName", "assigneeId", "deadline", "status" FROM "Item"
+      `SELECT "no", "title", "anonymous", "unitName", "assigneeId", "deadline", "status" FROM "Item"
        WHERE "campaign" = ? AND "status" <> '已销号' AND "deadline" IS NOT NULL AND "deadline" <= ? AND "no" > ?
        ORDER BY "no" LIMIT ${PAGE}`,
       campaign,

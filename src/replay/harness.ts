@@ -15,6 +15,7 @@ import { Calendar } from "../domain/calendar.ts";
 import { limitsFrom, onMessages, wechatyTransport } from "../transport/wechaty.ts";
 import { BOT, MockWorld, type Said } from "../transport/mock-world.ts";
 import type { Tx } from "../db/client.ts";
+import { useQueryCodeSource } from "../domain/query-code.ts";
 
 /** 2026-03-02T09:00:00+08:00, or without an offset (then in the config's timezone, never the machine's). */
 const AT = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -221,7 +222,19 @@ export class Simulation {
   }
 }
 
+/** mulberry32: a small seeded generator (the replay's 查询码 are the same on every run). */
+function seeded(seed: number): (n: number) => number {
+  return (n) => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
+
 export async function replay(o: ReplayOptions): Promise<void> {
+  // same input, same output (SPEC §6): the anonymous reporters' 查询码 too
+  useQueryCodeSource(seeded(20260210));
   const cal = new Calendar(o.cfg.timezone, o.cfg.calendar);
   const start = o.script[0] ? scriptInstant(o.script[0].at, cal) : cal.instant(o.cfg.campaign.start, "08:00");
   const sim = new Simulation({ cfg: o.cfg, start, outDir: o.outDir, write: o.write, log: o.log });
