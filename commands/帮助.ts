@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { allowed, defineCommand } from "../src/core/command.ts";
+import { defineCommand, offered } from "../src/core/command.ts";
 import { fold } from "../src/core/text.ts";
 
 export default defineCommand({
@@ -11,7 +11,7 @@ export default defineCommand({
   from: (p) => ({ command: p.words[0] }),
   args: () => z.object({ command: z.string().optional() }),
   async run(ctx, a) {
-    const mine = ctx.commands.filter((c) => allowed(c.who, ctx.sender));
+    const mine = ctx.commands.filter((c) => offered(c, ctx.sender));
     if (a.command) {
       const w = fold(a.command).replace(/^\//, "");
       const c = ctx.commands.find((x) => x.name === w || x.aliases?.includes(w));
@@ -24,8 +24,9 @@ export default defineCommand({
       await ctx.reply(`${c.usage}\n${c.summary}${alias}${note}`);
       return;
     }
+    // one short line a command (a phone screen); the whole usage with /帮助 命令名
     const lines = [`${ctx.cfg.org}作风整顿督办助手，你可以用：`];
-    for (const c of mine) lines.push(`${c.usage}　${c.summary}`);
+    for (const c of mine) lines.push(`/${c.name}　${c.summary}`);
     if (!ctx.sender.member) lines.push(`你还不在名册中，如需办理其他事项，请联系${ctx.org.office.short}登记。`);
     lines.push("发送 /帮助 命令名 查看某个命令的用法");
     await ctx.reply(lines.join("\n"));

@@ -8,6 +8,7 @@ export default defineCommand({
   who: "registered",
   usage: "/延期 #编号 <新截止日期> <原因>",
   summary: "申请延长整改期限",
+  offer: (p) => !!p.unit, // only people of a unit take on, report on and rectify items
   from: (p) => ({ item: p.refs[0], date: p.keys["截止"] ?? p.words[0], reason: [p.keys["原因"], ...p.words.slice(p.keys["截止"] ? 0 : 1)].filter(Boolean).join(" ") }),
   args: (r) => z.object({ item: r.itemNo, date: r.date("新截止日期"), reason: r.text("延期原因", 500) }),
   async run(ctx, a) {

@@ -8,6 +8,7 @@ export default defineCommand({
   who: "head",
   usage: "/指派 #编号 @人",
   summary: "负责人把本单位的问题指派给本单位人员",
+  offer: (p) => !!p.unit, // only people of a unit take on, report on and rectify items
   from: (p) => ({ item: p.refs[0], person: p.mentions[0] }),
   args: (r) => z.object({ item: r.itemNo, person: r.member }),
   async run(ctx, a) {

@@ -7,6 +7,7 @@ export default defineCommand({
   who: "registered",
   usage: "/整改 #编号 <整改情况>（随后 10 分钟内发照片作为佐证）",
   summary: "提交整改情况，申请验收销号",
+  offer: (p) => !!p.unit, // only people of a unit take on, report on and rectify items
   from: (p) => ({ item: p.refs[0], note: p.words.join(" ") }),
   args: (r) => z.object({ item: r.itemNo, note: r.text("整改情况", 1000) }),
   async run(ctx, a) {

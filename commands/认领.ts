@@ -9,6 +9,7 @@ export default defineCommand({
   who: "registered",
   usage: "/认领 #编号",
   summary: "认领本单位的问题，由你负责整改",
+  offer: (p) => !!p.unit, // only people of a unit take on, report on and rectify items
   from: (p) => ({ item: p.refs[0] }),
   args: (r) => z.object({ item: r.itemNo }),
   async run(ctx, a) {

@@ -7,6 +7,7 @@ export default defineCommand({
   who: "registered",
   usage: "/进展 #编号 <进展说明>",
   summary: "记录整改进展",
+  offer: (p) => !!p.unit, // only people of a unit take on, report on and rectify items
   from: (p) => ({ item: p.refs[0], note: p.words.join(" ") }),
   args: (r) => z.object({ item: r.itemNo, note: r.text("进展说明", 500) }),
   async run(ctx, a) {

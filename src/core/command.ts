@@ -22,6 +22,11 @@ export const RULE_TEXT: Record<Rule, string> = {
   officeOrHead: "督办员、领导、负责人",
 };
 
+/** What /帮助 lists for `p`: allowed by its rule and offered to them. */
+export function offered(c: Pick<CommandDef, "who" | "offer">, p: Person): boolean {
+  return allowed(c.who, p) && (c.offer?.(p) ?? true);
+}
+
 export function allowed(rule: Rule, p: Person): boolean {
   switch (rule) {
     case "anyone":
@@ -47,6 +52,11 @@ export interface CommandDef<A = any> {
   anonymous?: boolean;
   usage: string;
   summary: string;
+  /**
+   * Beyond `who`: whether /帮助 offers the command to this person (a 领导 with no unit is not offered
+   * /认领). Rules that depend on the item are still checked when it runs.
+   */
+  offer?: (p: Person) => boolean;
   /** which parsed words go to which argument */
   from: (p: ParsedArgs) => Record<string, unknown>;
   /** validates and resolves the arguments; messages are shown to the user */
