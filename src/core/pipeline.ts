@@ -273,10 +273,12 @@ export class Pipeline {
   async noteRoom(id: string, topic: string, now: Date): Promise<void> {
     if (this.knownRooms.get(id) === topic) return;
     const unit = this.d.cfg.units.find((u) => u.rooms.includes(topic))?.name ?? null;
-    const circular = this.d.cfg.rooms.some((r) => r.name === topic && r.circular);
+    const conf = this.d.cfg.rooms.find((r) => r.name === topic);
+    const circular = !!conf?.circular;
+    const circularFull = conf?.circular === "full";
     const existing = await this.d.db.room.findUnique({ where: { id } });
-    if (existing) await this.d.db.room.update({ where: { id }, data: { topic, updatedAt: now, unitName: existing.unitName ?? unit, circular: existing.circular || circular } });
-    else await this.d.db.room.create({ data: { id, topic, unitName: unit, circular, updatedAt: now } });
+    if (existing) await this.d.db.room.update({ where: { id }, data: { topic, updatedAt: now, unitName: existing.unitName ?? unit, circular: existing.circular || circular, circularFull: existing.circularFull || circularFull } });
+    else await this.d.db.room.create({ data: { id, topic, unitName: unit, circular, circularFull, updatedAt: now } });
     this.knownRooms.set(id, topic);
   }
 }
