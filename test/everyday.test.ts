@@ -63,3 +63,21 @@ describe("reminders show an anonymous report's words to 领导 and 督办员 onl
     expect(leader.at(-1)!.text).toContain("逾期满 3 个工作日");
   });
 });
+
+describe("no sample township's words in what the bot says", () => {
+  it("a 街道's circular addresses 街道各部门 and names the 街道纪工委 and its own office", async () => {
+    const { example } = await import("./helpers.ts");
+    const cfg = example();
+    cfg.org = "城关街道";
+    cfg.office = { name: "城关街道作风建设领导小组办公室", short: "作风建设办" };
+    b = await bot({ cfg, start: "2026-03-05T09:00:00+08:00" });
+    await b.at("2026-03-05T09:10:00+08:00");
+    const draft = (await b.say("ban1", "/通报 2026-02")).map((o) => o.text ?? "").join("\n");
+    expect(draft).toContain("各村（社区）、街道各部门：");
+    expect(draft).toContain("作风建设办将会同街道纪工委督查问效");
+    expect(draft).toContain("城关街道作风建设领导小组办公室");
+    // (the example's units are still called 镇财政所 …: names from the config are fine)
+    const own = cfg.units.reduce((t, u) => t.split(u.name).join("〔单位〕"), draft);
+    expect(own.match(/.{0,12}(镇|青山|作风整顿办).{0,12}/g) ?? []).toEqual([]);
+  });
+});

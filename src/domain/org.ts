@@ -115,6 +115,11 @@ export function unregistered(id: string, displayName?: string): string {
   return `${name && name !== id ? name : "未登记人员"}（未登记，${id}）`;
 }
 
+/** The level of the configured organisation: 青山镇 → 镇, XX乡 → 乡, XX街道 → 街道 ("" when none of these). */
+export function orgLevel(org: string): string {
+  return /(街道|镇|乡|苏木)$/.exec(org)?.[1] ?? "";
+}
+
 /** "the whole township" for the configured organisation: 青山镇 → 全镇, XX乡 → 全乡, XX街道 → 全街道. */
 export function orgScope(org: string): string {
   const kind = /(街道|镇|乡|苏木)$/.exec(org)?.[1];

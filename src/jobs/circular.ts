@@ -17,7 +17,7 @@ import path from "node:path";
 import type { Config } from "../config/schema.ts";
 import type { Reader, Tx } from "../db/client.ts";
 import { fmtDate, type Calendar, type Ymd } from "../domain/calendar.ts";
-import type { Org } from "../domain/org.ts";
+import { orgLevel, orgScope, type Org } from "../domain/org.ts";
 import { ANONYMOUS_TITLE } from "../domain/visibility.ts";
 import { clip } from "../core/text.ts";
 import { dbTime, type Outgoing } from "../core/outbox.ts";
@@ -144,7 +144,8 @@ export async function buildCircular(
   L.push(`关于${cfg.org}${period}工作情况的通报${o.correction ? "（更正）" : ""}`);
   L.push("");
   if (o.correction) L.push(`　　本通报对${o.correction.of ? fmtDate(o.correction.of, today) : "此前"}发布的${monthName(month)}通报予以更正，原通报作废。更正原因：${o.correction.reason}`);
-  L.push("各村（社区）、镇属各部门：");
+  const level = orgLevel(cfg.org);
+  L.push(`各村（社区）、${level === "街道" ? "街道" : level ? level + "属" : ""}各部门：`);
   L.push(`　　现将${period}问题整改情况通报如下（数据截至${at}）。`);
   L.push("一、总体情况");
   L.push(
@@ -182,7 +183,7 @@ export async function buildCircular(
   L.push(
     `　　各村（社区）、各部门要对照问题清单逐项整改，确保按时限销号。` +
       (red.length ? `${red.join("、")}要专题研究逾期问题，限期整改到位；` : "") +
-      `经多次督办仍未落实的，${cfg.office.short}将会同镇纪委督查问效。`,
+      `经多次督办仍未落实的，${cfg.office.short}将会同${level === "街道" ? "街道纪工委" : level + "纪委"}督查问效。`,
   );
   L.push("");
   L.push(cfg.office.name);
@@ -263,12 +264,12 @@ export async function planDraft(read: Reader, cfg: Config, org: Org, cal: Calend
   const units = rooms.filter((r) => ledgerFor(r) === "unit").length;
   const full = rooms.filter((r) => ledgerFor(r) === "office").length;
   const where = rooms.length
-    ? `发布后发往${roomList(rooms)}（正文和图表${units ? `；${units}个单位群各附本单位台账` : ""}${full ? `；${full}个领导群附全镇台账` : ""}）。`
+    ? `发布后发往${roomList(rooms)}（正文和图表${units ? `；${units}个单位群各附本单位台账` : ""}${full ? `；${full}个领导群附${orgScope(cfg.org)}台账` : ""}）。`
     : `目前没有通报群或单位工作群可发：请在配置 rooms 中设置 circular: true，或在单位群里 /绑定。`;
   const status = done.length
     ? `该月通报已于${fmtDate(cal.today(done[0].publishedAt), today)}发布${done.length > 1 ? `，并更正${done.length - 1}次` : ""}；如需更正，发送 /通报 更正 ${month} 更正原因`
     : `核对无误后发送 /通报 发布 ${month} 即正式发布`;
-  const header = [`【通报草稿·待审核】${monthName(month)}通报（数据截至${asOfText(cal, month)}），附图表和全镇问题台账（仅限督办员、领导）。`, status + "。", where].join("\n");
+  const header = [`【通报草稿·待审核】${monthName(month)}通报（数据截至${asOfText(cal, month)}），附图表和${orgScope(cfg.org)}问题台账（仅限督办员、领导）。`, status + "。", where].join("\n");
   return { figures, rooms, chart, ledger, header };
 }
 
@@ -334,7 +335,7 @@ export async function planPublish(
       rows.push({ target: { kind: "room", id: r.id }, file, dispatchKey: `circular-ledger:room:${r.id}:${tag}` });
     }
     for (const id of offices) {
-      rows.push({ target: { kind: "contact", id }, text: `${monthName(month)}通报已发布，全镇问题台账见下方文件（仅限督办员、领导）。`, dispatchKey: `circular-office:contact:${id}:${tag}` });
+      rows.push({ target: { kind: "contact", id }, text: `${monthName(month)}通报已发布，${orgScope(cfg.org)}问题台账见下方文件（仅限督办员、领导）。`, dispatchKey: `circular-office:contact:${id}:${tag}` });
       rows.push({ target: { kind: "contact", id }, file: full!, dispatchKey: `circular-ledger:contact:${id}:${tag}` });
     }
   }
