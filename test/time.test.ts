@@ -27,7 +27,7 @@ describe("reminders on the real calendar", () => {
     expect(days).toEqual(["2026-09-29", "2026-10-08", "2026-10-09", "2026-10-10", "2026-10-12", "2026-10-13", "2026-10-14", "2026-10-15", "2026-10-16", "2026-10-19", "2026-10-20"]);
     expect(rs.every((o) => o.at.endsWith("T09:00:00+08:00"))).toBe(true);
     const on = (d: string) => rs.filter((o) => day(o) === d);
-    expect(on("2026-09-29")).toEqual([{ at: "2026-09-29T09:00:00+08:00", room: G, mentions: ["zhangsan"], text: expect.stringContaining("#1村务公开栏三个月未更新（还有1个工作日到期，截止9月30日，张三）") }]);
+    expect(on("2026-09-29")).toEqual([{ at: "2026-09-29T09:00:00+08:00", room: G, mentions: ["zhangsan"], text: expect.stringContaining("#1 村务公开栏三个月未更新（还有1个工作日到期，截止9月30日，张三）") }]);
     // overdue: the assignee and the unit's 负责人, in the unit's group
     expect(on("2026-10-08")).toEqual([expect.objectContaining({ room: G, mentions: ["wangwu", "zhangsan"], text: expect.stringContaining("逾期1个工作日") })]);
     expect(on("2026-10-09").length).toBe(1);
@@ -39,7 +39,7 @@ describe("reminders on the real calendar", () => {
     // overdue by 7 on 10-15 (10-13 is 4 … 10-15 is 7): the 督办员 (督查问效)
     expect(on("2026-10-14").map((o) => o.to ?? o.room)).toEqual([G, "fuzhen_li"]);
     expect(on("2026-10-15").map((o) => o.to ?? o.room)).toEqual([G, "ban1", "ban2", "fuzhen_li"]);
-    expect(on("2026-10-15").find((o) => o.to === "ban1")!.text).toMatch(/^【督查问效】以下 1 个问题逾期超过 7 个工作日/);
+    expect(on("2026-10-15").find((o) => o.to === "ban1")!.text).toMatch(/^【督查问效】以下 1 个问题逾期满 7 个工作日/);
     await b.close();
   });
 
@@ -55,10 +55,10 @@ describe("reminders on the real calendar", () => {
     expect(mine[0].text!.split("\n")).toEqual([
       "【督办提醒】你有 3 个问题需要关注：",
       "逾期未销号：",
-      "#1【镇财政所】报销凭证不全（逾期2个工作日，截止3月3日，钟会计）",
-      "#3【镇财政所】公务接待无公函（逾期1个工作日，截止3月4日，钟会计）",
+      "#1 【镇财政所】报销凭证不全（逾期2个工作日，截止3月3日，钟会计）",
+      "#3 【镇财政所】公务接待无公函（逾期1个工作日，截止3月4日，钟会计）",
       "即将到期：",
-      "#2【镇财政所】票据未装订（还有1个工作日到期，截止3月6日，钟会计）",
+      "#2 【镇财政所】票据未装订（还有1个工作日到期，截止3月6日，钟会计）",
       "完成后发送 /整改 #编号 整改情况。",
     ]);
     // the 负责人 hears of the overdue ones (not of what is merely due soon for an assigned item)
@@ -75,7 +75,7 @@ describe("reminders on the real calendar", () => {
     const msg = b.out.find((o) => isReminder(o) && o.to === "kuaiji" && day(o) === "2026-03-06")!.text!.split("\n");
     expect(msg[0]).toBe("【督办提醒】你有 25 个问题需要关注：");
     expect(msg.filter((l) => l.startsWith("#")).length).toBe(20);
-    expect(msg[2]).toMatch(/^#1【镇财政所】问题1（逾期3个工作日/); // the five due 03-03 come first
+    expect(msg[2]).toMatch(/^#1 【镇财政所】问题1（逾期3个工作日/); // the five due 03-03 come first
     expect(msg).toContain("……另有 5 个，发送 /逾期 或 /我的 查看");
     await b.close();
   });
@@ -184,7 +184,7 @@ describe("weekly digest, monthly circular, phases", () => {
     expect(digests.filter((o) => o.at.startsWith("2026-10-08")).map((o) => o.to)).toEqual(leaders);
     const li = digests.find((o) => o.to === "fuzhen_li" && o.at.startsWith("2026-10-12"))!.text!;
     expect(li).toContain("当前逾期 1 个");
-    expect(li).toContain("#1【东村】村务公开栏三个月未更新（逾期4个工作日）");
+    expect(li).toContain("#1 【东村】村务公开栏三个月未更新（逾期4个工作日）");
     expect(li).toContain("红色单位：东村");
     await b.close();
   });

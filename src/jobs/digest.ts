@@ -91,7 +91,7 @@ export async function digestFor(j: JobCtx, leaderId: string, nominal: Ymd = j.to
   const span = period.from <= period.to ? `${fmtDate(period.from, today)}至${fmtDate(period.to, today)}` : fmtDate(today, today);
   const lines = [`【督办周报】${org.name(leaderId)}，${span}：`];
   lines.push(`新增问题 ${created} 个，销号 ${closed} 个，当前逾期 ${overdueCount} 个。`);
-  if (worst.length) lines.push("逾期最久：", ...worst.slice(0, SHOWN).map((i) => `#${i.no}【${i.unitName ?? ""}】${clip(i.title, 20)}（逾期${i.by}个工作日）`));
+  if (worst.length) lines.push("逾期最久：", ...worst.slice(0, SHOWN).map((i) => `#${i.no} 【${i.unitName ?? ""}】${clip(i.title, 20)}（逾期${i.by}个工作日）`));
   if (overdueCount > worst.length) lines.push(`……共 ${overdueCount} 个，发送 /逾期 查看全部`);
   lines.push(`待${myUnits.length ? "你分管单位" : ""}验收 ${waitingCount} 个${waitingCount ? "：" + waiting.map((i) => `#${i.no}`).join(" ") + (waitingCount > waiting.length ? " 等" : "") : ""}`);
   lines.push(`延期申请待批 ${exts} 个`);
