@@ -3,7 +3,8 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 import type { Tx } from "../db/client.ts";
 
-export type Target = { kind: "room"; id: string } | { kind: "contact"; id: string };
+import type { Target } from "./ports.ts";
+export type { Target };
 
 export interface Outgoing {
   target: Target;

@@ -37,8 +37,8 @@ export interface Transport {
   sendFile(target: Target, path: string): Promise<void>;
 }
 
-/** Thrown by a transport when the message certainly did not go out (safe to retry). */
-export class DefiniteSendFailure extends Error {}
+import { DefiniteSendFailure } from "./ports.ts";
+export { DefiniteSendFailure };
 
 export interface SenderOptions {
   /** quiet hours ["21:00", "08:00"] in the calendar's timezone (cfg.reminders.quiet) */
