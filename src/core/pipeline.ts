@@ -225,7 +225,21 @@ export class Pipeline {
         include: { item: true },
       });
     const pending = await rectification(d.db);
-    if (!pending || pending.item.status !== "待验收") return "ignored";
+    if (!pending) {
+      // a rectification of theirs in another chat, still inside its window: say where the photo belongs
+      const elsewhere = await d.db.event.findFirst({
+        where: { actorId: msg.senderId, kind: "整改", chatId: { not: chat }, at: { gte: new Date(sent.getTime() - EVIDENCE_WINDOW_MS) } },
+        orderBy: { id: "desc" },
+        include: { item: true },
+      });
+      if (!elsewhere || elsewhere.item.status !== "待验收" || !elsewhere.chatId) return "ignored";
+      const room = elsewhere.chatId.startsWith("private:") ? null : await d.db.room.findUnique({ where: { id: elsewhere.chatId } });
+      const where = room ? `「${room.topic}」群` : "与我的私聊";
+      const until = d.cal.local(new Date(elsewhere.at.getTime() + EVIDENCE_WINDOW_MS));
+      const hhmm = `${String(until.hh).padStart(2, "0")}:${String(until.mm).padStart(2, "0")}`;
+      return this.replyOnly(msg, d.org.person(msg.senderId, msg.senderName), `#${elsewhere.item.no} 的整改照片请发在提交 /整改 的同一个聊天里（${where}），请在 ${hhmm} 前到那里重新发送，这张不计入佐证`, now);
+    }
+    if (pending.item.status !== "待验收") return "ignored";
     if (await d.db.processedMessage.findUnique({ where: { key: claimKey(key) } })) return "duplicate";
     const staging = path.join(d.evidenceDir, ".incoming");
     mkdirSync(staging, { recursive: true });
@@ -253,10 +267,12 @@ export class Pipeline {
         saved = path.join(dir, `${ev.id}-${count + 1}${path.extname(staged)}`);
         renameSync(staged, saved);
         const items = new Items(tx, d.org, d.cal, now, d.cfg.campaign.name, { chatId: chat, messageKey: key });
-        await items.event(ev.item, msg.senderId, "佐证", path.basename(saved));
+        await items.event(ev.item, msg.senderId, "佐证", `第 ${count + 1} 张照片`);
         await tx.evidence.create({ data: { itemId: ev.itemId, eventId: ev.id, path: saved, fromId: msg.senderId, at: now } });
         const { target, mentions } = replyTarget(msg.chat, msg.senderId);
-        await insertOutgoing(tx, [{ target, text: `已收到 #${ev.item.no} 的整改佐证照片（第 ${count + 1} 张）`, mentions, direct: true }], now);
+        // the photo itself goes to whoever verifies: everyone the 待验收 notice went to (not its sender)
+        const verifiers = (await items.tellOffice("", msg.senderId)).map((o) => ({ target: o.target, file: saved }));
+        await insertOutgoing(tx, [{ target, text: `已收到 #${ev.item.no} 的整改佐证照片（第 ${count + 1} 张）`, mentions, direct: true }, ...verifiers], now);
         return "handled" as const;
       }, TX);
       if (outcome !== "handled") rmSync(staged, { force: true });
