@@ -13,6 +13,7 @@ import 延期 from "./延期.ts";
 import 同意延期 from "./同意延期.ts";
 import 拒绝延期 from "./拒绝延期.ts";
 import 长期 from "./长期.ts";
+import 节点 from "./节点.ts";
 import 查询 from "./查询.ts";
 import 我的 from "./我的.ts";
 import 逾期 from "./逾期.ts";
@@ -25,4 +26,4 @@ import 通报 from "./通报.ts";
 import 台账 from "./台账.ts";
 import 总结 from "./总结.ts";
 
-export const commands: readonly CommandDef[] = [上报, 匿名上报, 交办, 指派, 认领, 进展, 整改, 销号, 退回, 延期, 同意延期, 拒绝延期, 长期, 查询, 我的, 逾期, 统计, 通报, 台账, 总结, 绑定, 解绑, 匿名查询, 帮助];
+export const commands: readonly CommandDef[] = [上报, 匿名上报, 交办, 指派, 认领, 进展, 整改, 销号, 退回, 延期, 同意延期, 拒绝延期, 长期, 节点, 查询, 我的, 逾期, 统计, 通报, 台账, 总结, 绑定, 解绑, 匿名查询, 帮助];

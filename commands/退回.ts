@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command.ts";
-import { personAudience } from "../src/domain/visibility.ts";
+import { levelFor, showsTimeline } from "../src/domain/visibility.ts";
 
 export default defineCommand({
   name: "退回",
@@ -16,10 +16,11 @@ export default defineCommand({
     const updated = await ctx.items.update(item, { status: "整改中" });
     await ctx.items.event(updated, ctx.sender.id, "退回", a.reason);
     await ctx.reply(`已退回 #${item.no}，原因：${a.reason}`);
-    const to = updated.assigneeId ?? updated.submitterId;
-    if (to) {
-      const title = ctx.items.title(personAudience(ctx.org.person(to)), updated);
-      await ctx.send({ target: { kind: "contact", id: to }, text: `【退回重整】#${item.no}${title ? " " + title : ""}\n退回原因：${a.reason}\n请继续整改，完成后再次发送 /整改 #${item.no} 整改情况。` });
+    // the unit (its group, @-mentioning the assignee, the submitter and 负责人; or those people privately)
+    for (const { audience, ...to } of await ctx.items.concerned(updated, { except: ctx.sender.id })) {
+      const title = ctx.items.title(audience, updated);
+      const reason = showsTimeline(levelFor(ctx.org, audience, updated)) ? `\n退回原因：${a.reason}` : "";
+      await ctx.send({ ...to, text: `【退回重整】#${item.no}${title ? " " + title : ""}${reason}\n请继续整改，完成后再次发送 /整改 #${item.no} 整改情况，并附照片。` });
     }
   },
 });

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineCommand } from "../src/core/command.ts";
-import { personAudience } from "../src/domain/visibility.ts";
+import { isAnonymous, levelFor, showsTimeline } from "../src/domain/visibility.ts";
 
 export default defineCommand({
   name: "销号",
@@ -19,10 +19,17 @@ export default defineCommand({
     const updated = await ctx.items.update(item, { status: "已销号", closedAt: ctx.now });
     await ctx.items.event(updated, ctx.sender.id, "销号", a.opinion ?? "");
     await ctx.reply(`#${item.no} 已验收销号${evidence ? `（佐证照片 ${evidence} 张）` : ""}${a.opinion ? `\n验收意见：${a.opinion}` : ""}`);
-    const to = updated.assigneeId ?? updated.submitterId;
-    if (to && to !== ctx.sender.id) {
-      const title = ctx.items.title(personAudience(ctx.org.person(to)), updated);
-      await ctx.send({ target: { kind: "contact", id: to }, text: `#${item.no}${title ? " " + title : ""} 已验收销号。${a.opinion ? `\n验收意见：${a.opinion}` : ""}` });
+    // the loop closes with everyone concerned, each told as much as they may see: the unit (its group,
+    // @-mentioning the assignee and 负责人, or those people privately) and the reporter, privately
+    const reporter = isAnonymous(updated) ? null : updated.reporterId;
+    for (const { audience, ...to } of await ctx.items.concerned(updated, { except: ctx.sender.id, also: [reporter] })) {
+      const title = ctx.items.title(audience, updated);
+      const opinion = a.opinion && showsTimeline(levelFor(ctx.org, audience, updated)) ? `\n验收意见：${a.opinion}` : "";
+      const mine = to.target.kind === "contact" && to.target.id === reporter && reporter !== updated.assigneeId;
+      const text = mine
+        ? `你反映的问题 #${item.no}${title ? " " + title : ""} 已整改到位，经${ctx.org.office.short}验收销号。${opinion}\n感谢你的监督。`
+        : `【销号】#${item.no}${title ? " " + title : ""} 已验收销号。${opinion}`;
+      await ctx.send({ ...to, text });
     }
   },
 });

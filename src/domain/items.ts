@@ -1,5 +1,6 @@
 // Problems (问题) and their timeline. Every change goes through here, inside the caller's transaction,
 // and writes an event: who, when, what, from which chat message.
+import { distance } from "fastest-levenshtein";
 import type { Tx } from "../db/client.ts";
 import type { Item } from "../generated/prisma/client.ts";
 import { UserError } from "../core/errors.ts";
@@ -10,6 +11,37 @@ import type { Org, Person } from "./org.ts";
 import { cardFor, isOverdue, itemLineFor, personAudience, roomAudience, stateText, titleFor, type Audience, type SeenItem, type ViewCtx } from "./visibility.ts";
 
 export type { Item };
+
+/** How alike two titles must be (0..1) for a report to be pointed at an open one. */
+export const SIMILAR = 0.5;
+
+/** A title compared as its letters and digits only (no spaces, punctuation; ASCII lowercased). */
+export const normTitle = (s: string): string => s.normalize("NFKC").toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+
+const bigrams = (s: string): string[] => {
+  const cs = [...s];
+  return cs.slice(1).map((c, i) => cs[i] + c);
+};
+
+/** Likeness of two normalised titles: the better of the bigram Dice coefficient and 1 − edit distance / length. */
+export function titleLikeness(a: string, b: string): number {
+  if (!a || !b) return 0;
+  if (a === b) return 1;
+  const x = bigrams(a);
+  const y = new Map<string, number>();
+  for (const g of bigrams(b)) y.set(g, (y.get(g) ?? 0) + 1);
+  let shared = 0;
+  for (const g of x) {
+    const n = y.get(g) ?? 0;
+    if (n > 0) {
+      shared++;
+      y.set(g, n - 1);
+    }
+  }
+  const dice = x.length + bigrams(b).length ? (2 * shared) / (x.length + bigrams(b).length) : 0;
+  const edit = 1 - distance(a, b) / Math.max([...a].length, [...b].length);
+  return Math.max(dice, edit);
+}
 
 export interface EventSource {
   chatId?: string | null;
@@ -32,14 +64,30 @@ export class Items {
 
   async get(no: number): Promise<Item> {
     const item = await this.tx.item.findUnique({ where: { campaign_no: { campaign: this.campaign, no } } });
-    if (!item) throw new UserError(`没有 #${no} 号问题，请用 /查询 或 /我的 核对编号`);
+    if (!item) throw new UserError(`没有 #${no} 号问题，请发送 /我的 查看你的问题编号`);
     return item;
   }
 
   /** Throws the reason when `action` is not allowed in the item's state. */
   check(item: Item, action: Action): void {
     const why = refuseTransition(action, item.status as State);
-    if (why) throw new UserError(`#${item.no}：${why}`);
+    if (why) throw new UserError(`#${item.no}：${why}，${this.nextStep(item, action)}`);
+  }
+
+  /** What to do instead, when `action` is refused in the item's state (every refusal says what next). */
+  private nextStep(item: Item, action: Action): string {
+    const no = `#${item.no}`;
+    const office = this.org.office.short;
+    switch (item.status as State) {
+      case "已销号":
+        return `如问题反弹，请发送 /上报 重新反映`;
+      case "待验收":
+        return action === "整改" ? `请等待${office}验收；如需补充说明，请发送 /进展 ${no} 说明` : `请先由${office}验收（/销号 ${no}）或退回（/退回 ${no} 原因）`;
+      case "待交办":
+        return action === "销号" || action === "退回" ? `请先发送 /交办 ${no} @单位 截止:日期` : `请先 /认领 ${no}，或等待${office}交办`;
+      default:
+        return action === "销号" || action === "退回" ? `请等待承办单位发送 /整改 ${no} 提交整改情况` : `请发送 /查询 ${no} 查看办理情况`;
+    }
   }
 
   async create(data: {
@@ -178,11 +226,57 @@ export class Items {
     return ids.map((id) => ({ target: { kind: "contact" as const, id }, mentions: [], audience: personAudience(this.org.person(id)) }));
   }
 
+  /**
+   * Everyone concerned with what just happened to an item (销号, 退回 …), each once, with the audience to
+   * render for: the unit's group(s), @-mentioning its assignee, 负责人 and submitter (the people of the
+   * unit hear it there, as reminders do); a unit without a group: those people privately. `also` (e.g. the
+   * reporter) privately, unless already reached. Never `except` (who caused it: they have the reply).
+   */
+  async concerned(item: Item, o: { except?: string; also?: (string | null | undefined)[] } = {}): Promise<{ target: Target; mentions: string[]; audience: Audience }[]> {
+    const people = [...new Set([item.assigneeId, item.submitterId, ...(item.unitName ? this.org.headsOf(item.unitName) : [])])].filter(
+      (id): id is string => !!id && id !== o.except,
+    );
+    const out: { target: Target; mentions: string[]; audience: Audience }[] = [];
+    const rooms = item.unitName ? await this.tx.room.findMany({ where: { unitName: item.unitName }, orderBy: { id: "asc" } }) : [];
+    for (const r of rooms) out.push({ target: { kind: "room", id: r.id }, mentions: people, audience: roomAudience(this.org.cfg, r) });
+    const reached = new Set<string>(o.except ? [o.except] : []);
+    const privately = (id: string) => {
+      if (reached.has(id)) return;
+      reached.add(id);
+      out.push({ target: { kind: "contact", id }, mentions: [], audience: personAudience(this.org.person(id)) });
+    };
+    if (rooms.length) people.forEach((id) => reached.add(id));
+    else people.forEach(privately);
+    for (const id of o.also ?? []) if (id) privately(id);
+    return out;
+  }
+
+  /**
+   * Open items of the campaign whose title is like `title` (same unit, or either without one): the
+   * most recent `cap` open items, titles normalised, compared by shared character bigrams and edit
+   * distance. Best first, at most 3.
+   */
+  async similar(title: string, unit: string | null | undefined, exceptId: number, cap = 300): Promise<Item[]> {
+    const a = normTitle(title);
+    if (a.length < 4) return [];
+    const open = await this.tx.item.findMany({
+      where: { campaign: this.campaign, status: { not: "已销号" }, id: { not: exceptId }, ...(unit ? { OR: [{ unitName: unit }, { unitName: null }] } : {}) },
+      orderBy: { id: "desc" },
+      take: cap,
+    });
+    return open
+      .map((i) => ({ i, score: titleLikeness(a, normTitle(i.title)) }))
+      .filter((x) => x.score >= SIMILAR)
+      .sort((x, y) => y.score - x.score || x.i.no - y.i.no)
+      .slice(0, 3)
+      .map((x) => x.i);
+  }
+
   /** May `p` work on the item (progress, rectify, extend)? The assignee and the unit's 负责人 may. */
   assertWorker(item: Item, p: Person, what: string): void {
     if (item.assigneeId === p.id || this.org.isHeadOf(p, item.unitName)) return;
     const head = `${item.unitName ?? "承办单位"}负责人`;
     const who = item.assigneeId ? `责任人${this.org.name(item.assigneeId)}或${head}` : head;
-    throw new UserError(`只有${who}可以${what} #${item.no}`);
+    throw new UserError(`只有${who}可以${what} #${item.no}，请联系他们办理`);
   }
 }

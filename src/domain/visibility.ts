@@ -133,8 +133,8 @@ export function stateText(v: ViewCtx, item: Pick<SeenItem, "deadline" | "status"
 }
 
 /**
- * One line: `#12【东村】村务公开栏三个月未更新（整改中，截止3月20日，张三）`; at basic level
- * `#12【东村】（整改中，截止3月20日）`; an anonymous item at unit level `#12【东村】匿名反映问题（…）`.
+ * One line: `#12 【东村】村务公开栏三个月未更新（整改中，截止3月20日，张三）`; at basic level
+ * `#12 【东村】（整改中，截止3月20日）`; an anonymous item at unit level `#12 【东村】匿名反映问题（…）`.
  */
 export function itemLineFor(v: ViewCtx, a: Audience, item: SeenItem, opts: { assignee?: boolean; unit?: boolean } = {}): string {
   return lineAt(v, levelFor(v.org, a, item), item, opts);
@@ -146,7 +146,8 @@ export function lineAt(v: ViewCtx, level: Level, item: SeenItem, opts: { assigne
   if ((opts.assignee ?? true) && item.assigneeId && atLeast(level, "unit")) bits.push(v.org.name(item.assigneeId));
   const title = titleAt(level, item);
   const unit = (opts.unit ?? true) && item.unitName ? `【${item.unitName}】` : "";
-  return `#${item.no}${unit}${title ? clip(title, 30) : ""}（${bits.join("，")}）`;
+  const what = `${unit}${title ? clip(title, 30) : ""}`;
+  return `#${item.no}${what ? " " + what : ""}（${bits.join("，")}）`;
 }
 
 /** The card /查询 and notices show, as much of it as `a` may see. */

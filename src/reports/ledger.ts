@@ -10,7 +10,7 @@ import path from "node:path";
 import ExcelJS from "exceljs";
 import type { Config } from "../config/schema.ts";
 import type { Reader } from "../db/client.ts";
-import type { Calendar, Ymd } from "../domain/calendar.ts";
+import { fmtDate, type Calendar, type Ymd } from "../domain/calendar.ts";
 import type { Org } from "../domain/org.ts";
 import { pct, rank, unitFigures } from "../jobs/stats.ts";
 import { ANONYMOUS_TITLE } from "../domain/visibility.ts";
@@ -48,6 +48,10 @@ interface ItemRow {
   status: string;
   closedAt: string | null;
   progress: string | null;
+  /** 长期整改: "seq:deadline:done" of each milestone, comma-separated (any order) */
+  milestones?: string | null;
+  /** "detail@at" of each 节点 event (the day a milestone was done), \u0001-separated */
+  milestonesDone?: string | null;
 }
 
 /** Neutralise spreadsheet formula injection: a leading = + - @ (or tab/CR) makes the text start with '. */
@@ -65,7 +69,9 @@ async function* items(tx: Reader, campaign: string, unit?: string): AsyncGenerat
     const rows = await tx.$queryRawUnsafe<ItemRow[]>(
       `SELECT i."id", i."no", i."unitName", i."category", i."title", i."measures", i."assigneeId", i."reporterId", i."anonymous",
               i."deadline", i."status", i."closedAt",
-              (SELECT e."detail" FROM "Event" e WHERE e."itemId" = i."id" AND e."kind" IN ('进展', '整改', '退回') ORDER BY e."id" DESC LIMIT 1) AS "progress"
+              (SELECT e."detail" FROM "Event" e WHERE e."itemId" = i."id" AND e."kind" IN ('进展', '整改', '退回') ORDER BY e."id" DESC LIMIT 1) AS "progress",
+              CASE WHEN i."longTerm" THEN (SELECT group_concat(m."seq" || ':' || m."deadline" || ':' || m."done", ',') FROM "Milestone" m WHERE m."itemId" = i."id") END AS "milestones",
+              CASE WHEN i."longTerm" THEN (SELECT group_concat(e."detail" || '@' || e."at", char(1)) FROM "Event" e WHERE e."itemId" = i."id" AND e."kind" = '节点') END AS "milestonesDone"
        FROM "Item" i WHERE i."campaign" = ? ${unit ? `AND i."unitName" = ?` : ""} AND i."no" > ? ORDER BY i."no" LIMIT ${PAGE}`,
       ...(unit ? [campaign, unit, after] : [campaign, after]),
     );
@@ -103,6 +109,26 @@ export class LedgerRows {
     return `${r.status}·${soon ? "黄" : "绿"}`;
   }
 
+  /** 长期整改's milestones for the 整改进展 cell: `节点 1/3 已完成：1. 4月30日✓（4月28日完成）；2. 6月30日；3. 9月30日` */
+  milestones(r: ItemRow): string | null {
+    if (!r.milestones) return null;
+    const ms = r.milestones
+      .split(",")
+      .map((x) => x.split(":"))
+      .map(([seq, deadline, done]) => ({ seq: Number(seq), deadline, done: done === "1" || done === "true" }))
+      .sort((a, b) => a.seq - b.seq);
+    const doneOn = new Map<number, string>();
+    for (const x of r.milestonesDone?.split("\u0001") ?? []) {
+      const at = x.lastIndexOf("@");
+      const seq = /^第 (\d+) 个节点/.exec(x.slice(0, at));
+      const when = new Date(/^\d+$/.test(x.slice(at + 1)) ? Number(x.slice(at + 1)) : x.slice(at + 1));
+      if (seq && !Number.isNaN(when.getTime())) doneOn.set(Number(seq[1]), this.cal.today(when));
+    }
+    const d = (ymd: string) => fmtDate(ymd, this.today);
+    const list = ms.map((m) => `${m.seq}. ${d(m.deadline)}${m.done ? `✓${doneOn.has(m.seq) ? `（${d(doneOn.get(m.seq)!)}完成）` : ""}` : ""}`);
+    return `节点 ${ms.filter((m) => m.done).length}/${ms.length} 已完成：${list.join("；")}`;
+  }
+
   row(r: ItemRow): Cell[] {
     const local = (iso: string) => {
       const l = this.cal.local(new Date(iso));
@@ -119,7 +145,7 @@ export class LedgerRows {
       r.unitName ? this.org.name(this.org.units.get(r.unitName)?.leader) || null : null,
       r.assigneeId ? this.org.name(r.assigneeId) : null,
       r.deadline ? excelDate(r.deadline) : null,
-      safeText(r.progress),
+      safeText([this.milestones(r), r.progress].filter(Boolean).join("\n") || null),
       this.status(r),
       r.closedAt ? local(r.closedAt) : null,
       anonymous ? "匿名" : r.reporterId ? this.org.name(r.reporterId) : "—",
