@@ -24,7 +24,7 @@ export default defineCommand({
     }),
   async run(ctx, a) {
     const item = await ctx.tx.item.findUnique({ where: { queryCodeHash: hashQueryCode(a.code) } });
-    if (!item || !item.anonymous) throw new UserError("查询码不正确，请核对后重新发送");
+    if (!item || !item.anonymous) throw new UserError("查询码不正确，请核对后重新发送；查询码丢失无法补发，如需再次反映，可私聊发送 /匿名上报");
     const closing = item.status === "已销号" ? await ctx.tx.event.findFirst({ where: { itemId: item.id, kind: "销号" }, orderBy: { id: "desc" } }) : null;
     const v = ctx.items.view;
     const rows = [

@@ -22,7 +22,7 @@ export default defineCommand({
     const office = r.org.isOffice(r.sender);
     // a 负责人 exports their own unit only
     const unit = office ? a.unit : (a.unit ?? r.sender.unit);
-    if (!office && unit !== r.sender.unit) throw new UserError(`负责人只能导出本单位（${r.sender.unit}）的台账`);
+    if (!office && unit !== r.sender.unit) throw new UserError(`负责人只能导出本单位（${r.sender.unit}）的台账，如需其他单位的台账，请联系${r.org.office.short}`);
     let audience: "office" | "unit" = office ? "office" : "unit";
     let privately = false;
     if (r.chat.kind === "room") {

@@ -14,7 +14,7 @@ export default defineCommand({
     const item = await ctx.items.get(a.item);
     ctx.items.check(item, "同意延期");
     const req = await ctx.tx.extensionRequest.findFirst({ where: { itemId: item.id, status: "待审批" } });
-    if (!req) throw new UserError(`#${item.no} 没有待审批的延期申请`);
+    if (!req) throw new UserError(`#${item.no} 没有待审批的延期申请，可发送 /查询 #${item.no} 查看办理过程`);
     await ctx.tx.extensionRequest.update({ where: { id: req.id }, data: { status: "已同意", decidedById: ctx.sender.id, decidedAt: ctx.now } });
     const updated = await ctx.items.update(item, { deadline: req.newDeadline });
     await ctx.items.event(updated, ctx.sender.id, "同意延期", `${item.deadline ?? "无"} → ${req.newDeadline}`);

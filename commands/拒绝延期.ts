@@ -14,14 +14,14 @@ export default defineCommand({
     const item = await ctx.items.get(a.item);
     ctx.items.check(item, "拒绝延期");
     const req = await ctx.tx.extensionRequest.findFirst({ where: { itemId: item.id, status: "待审批" } });
-    if (!req) throw new UserError(`#${item.no} 没有待审批的延期申请`);
+    if (!req) throw new UserError(`#${item.no} 没有待审批的延期申请，可发送 /查询 #${item.no} 查看办理过程`);
     await ctx.tx.extensionRequest.update({ where: { id: req.id }, data: { status: "已拒绝", decidedById: ctx.sender.id, decidedAt: ctx.now, answer: a.reason } });
     await ctx.items.event(item, ctx.sender.id, "拒绝延期", a.reason);
     await ctx.reply(`已拒绝 #${item.no} 的延期申请，原因：${a.reason}`);
     if (req.requesterId !== ctx.sender.id)
       await ctx.send({
         target: { kind: "contact", id: req.requesterId },
-        text: `#${item.no} 延期申请未同意，原因：${a.reason}\n请按原截止日期 ${item.deadline ? fmtDate(item.deadline, ctx.today) : ""} 完成整改。`,
+        text: `#${item.no} 延期申请未同意，原因：${a.reason}\n${item.deadline ? `请按原截止日期 ${fmtDate(item.deadline, ctx.today)} 完成整改。` : "请抓紧完成整改。"}`,
       });
   },
 });

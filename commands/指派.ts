@@ -13,10 +13,10 @@ export default defineCommand({
   args: (r) => z.object({ item: r.itemNo, person: r.member }),
   async run(ctx, a) {
     const item = await ctx.items.get(a.item);
-    if (!item.unitName) throw new UserError(`#${item.no} 还未交办到单位，不能指派`);
-    if (!ctx.org.isHeadOf(ctx.sender, item.unitName)) throw new UserError(`#${item.no} 由${item.unitName}承办，只有${item.unitName}负责人可以指派`);
+    if (!item.unitName) throw new UserError(`#${item.no} 还未交办到单位，不能指派，请等待${ctx.org.office.short}交办`);
+    if (!ctx.org.isHeadOf(ctx.sender, item.unitName)) throw new UserError(`#${item.no} 由${item.unitName}承办，只有${item.unitName}负责人可以指派，请联系${ctx.org.headsOf(item.unitName).map((h) => ctx.org.name(h)).join("、") || item.unitName + "负责人"}`);
     ctx.items.check(item, "指派");
-    if (ctx.org.byId.get(a.person)?.unit !== item.unitName) throw new UserError(`${ctx.org.name(a.person)}不是${item.unitName}的人员`, true);
+    if (ctx.org.byId.get(a.person)?.unit !== item.unitName) throw new UserError(`${ctx.org.name(a.person)}不是${item.unitName}的人员，请指派本单位人员`, true);
     const updated = await ctx.items.update(item, { assigneeId: a.person, status: "整改中" });
     await ctx.items.event(updated, ctx.sender.id, "指派", ctx.org.name(a.person));
     await ctx.reply(`已将 #${item.no} 指派给${ctx.org.name(a.person)}`);

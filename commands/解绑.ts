@@ -15,7 +15,7 @@ export default defineCommand({
   async run(ctx) {
     if (ctx.chat.kind !== "room") return;
     const room = await ctx.tx.room.findUnique({ where: { id: ctx.chat.id } });
-    if (!room?.unitName) throw new UserError("本群没有绑定单位，无需解绑");
+    if (!room?.unitName) throw new UserError("本群没有绑定单位，无需解绑；如需绑定，请发送 /绑定 单位名称");
     await ctx.tx.room.update({ where: { id: room.id }, data: { unitName: null, boundById: ctx.sender.id, updatedAt: ctx.now } });
     const fromConfig = ctx.cfg.units.some((u) => u.name === room.unitName && u.rooms.includes(room.topic));
     const note = fromConfig ? `\n注意：配置文件中${room.unitName}的 rooms 仍列有本群，重启后会重新绑定，请同时修改配置文件` : "";

@@ -20,8 +20,8 @@ export default defineCommand({
     }
     ctx.items.check(item, "认领");
     const unit = ctx.sender.unit;
-    if (!unit) throw new UserError("你不属于任何单位，不能认领问题");
-    if (item.unitName && item.unitName !== unit) throw new UserError(`#${item.no} 由${item.unitName}承办，只有${item.unitName}的人员可以认领`);
+    if (!unit) throw new UserError(`你不属于任何单位，不能认领问题，如需登记单位请联系${ctx.org.office.short}`);
+    if (item.unitName && item.unitName !== unit) throw new UserError(`#${item.no} 由${item.unitName}承办，只有${item.unitName}的人员可以认领，如有异议请联系${ctx.org.office.short}`);
     if (item.assigneeId) throw new UserError(`#${item.no} 已由${ctx.org.name(item.assigneeId)}认领；如需调整，请${item.unitName}负责人 /指派`);
     const updated = await ctx.items.update(item, { assigneeId: ctx.sender.id, unitName: unit, status: "整改中" });
     await ctx.items.event(updated, ctx.sender.id, "认领", unit);
