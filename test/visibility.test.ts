@@ -177,11 +177,14 @@ describe("who sees what: notices and the ledger", () => {
   it("整改, 退回, 销号 notices", async () => {
     await check(await say("zhangsan", "/整改 #2 已重新评定", G), "整改");
     const back = await say("ban1", "/退回 #2 公示照片不清");
-    expect(back.find((o) => o.to === "zhangsan")?.text).toContain("匿名反映问题");
+    // the unit's group, @-mentioning the assignee: the anonymous item as its unit sees it
+    expect(back.find((o) => o.room === G && o.mentions?.includes("zhangsan"))?.text).toContain("匿名反映问题");
     await check(back, "退回");
     await check(await say("zhangsan", "/整改 #2 已补充公示照片", G), "整改 again");
     const closed = await say("shuji", "/销号 #2");
-    expect(closed.find((o) => o.to === "zhangsan")?.text).toMatch(/^#2 匿名反映问题 已验收销号/);
+    expect(closed.find((o) => o.room === G && o.mentions?.includes("zhangsan"))?.text).toMatch(/^【销号】#2 匿名反映问题 已验收销号/);
+    // the anonymous reporter is told nothing (nobody knows who it was)
+    expect(closed.filter((o) => o.to === "xiaomei" || o.to === "lisi")).toEqual([]);
     await check(closed, "销号");
     await check(await say("wangwu", "/认领 #1", G), "认领");
   });
@@ -234,6 +237,6 @@ describe("unregistered senders", () => {
   it("are named 姓名（未登记，id）, never by display name alone", async () => {
     const got = await b.say("fake_shuji", "/上报 有人冒充领导", G);
     const office = got.find((o) => o.to === "ban1")!.text!;
-    expect(office).toMatch(/来源：.+（未登记，fake_shuji）（东村工作群）/);
+    expect(office).toMatch(/来源：.+（未登记，fake_shuji），在东村工作群上报/);
   });
 });
