@@ -81,3 +81,15 @@ describe("no sample township's words in what the bot says", () => {
     expect(own.match(/.{0,12}(镇|青山|作风整顿办).{0,12}/g) ?? []).toEqual([]);
   });
 });
+
+describe("the dedupe key is channel:account:message id (several channels and bot accounts at once)", () => {
+  it("the same id twice on one channel is one message; on another channel or account it is another", async () => {
+    b = await bot();
+    const msg = (channel: string, account: string) => ({ channel, account, id: "m-1", chat: { kind: "private" as const }, senderId: "zhangsan", senderName: "张三", text: "/上报 公开栏未更新", mentioned: [] });
+    expect(await b.sim.app!.handle(msg("wecom-aibot", "bot-a"))).toBe("handled");
+    expect(await b.sim.app!.handle(msg("wecom-aibot", "bot-a"))).toBe("duplicate");
+    expect(await b.sim.app!.handle(msg("wecom-aibot", "bot-b"))).toBe("handled");
+    expect(await b.sim.app!.handle(msg("wechaty", "bot-a"))).toBe("handled");
+    expect(await b.db.item.count()).toBe(3);
+  });
+});

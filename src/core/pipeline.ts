@@ -19,24 +19,16 @@ import type { Clock } from "./clock.ts";
 import type { Logger } from "./log.ts";
 import { insertOutgoing, OutboxBatch } from "./outbox.ts";
 import { addressesBot, parseCommand } from "./parse.ts";
+import type { Inbound } from "./ports.ts";
 import type { Registry } from "./registry.ts";
 import { utf8Bytes } from "./text.ts";
 import { TimeoutError, withTimeout } from "./timeout.ts";
 
-export interface InboundMessage {
-  /** the transport's message id (the dedupe key together with the bot account) */
-  id: string;
-  chat: Chat;
-  senderId: string;
-  senderName: string;
-  text?: string;
-  /** saves the image to `fileBase` + its extension and returns that path */
-  image?: { save(fileBase: string): Promise<string> };
-  /** contacts @-mentioned in the message */
-  mentioned: { id: string; name: string }[];
-  /** when it was sent (the transport's timestamp); a backlog after a restart is handled later */
-  sentAt?: Date;
-}
+/**
+ * A message as a channel hands it over (src/core/ports.ts). `channel` and `account` are optional while
+ * the single-transport entry points (mock, Wechaty) do not set them: the bot's own id stands for both.
+ */
+export type InboundMessage = Omit<Inbound, "channel" | "account"> & Partial<Pick<Inbound, "channel" | "account">>;
 
 export type Outcome = "ignored" | "duplicate" | "handled" | "refused";
 
@@ -93,8 +85,9 @@ export class Pipeline {
     return run;
   }
 
+  /** The dedupe key: the same message id on another channel or bot account is another message. */
   private key(msg: InboundMessage): string {
-    return `${this.d.selfId()}:${msg.id}`;
+    return msg.channel ? `${msg.channel}:${msg.account ?? ""}:${msg.id}` : `${this.d.selfId()}:${msg.id}`;
   }
 
   private async handleOne(msg: InboundMessage): Promise<Outcome> {
