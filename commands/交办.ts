@@ -32,8 +32,9 @@ export default defineCommand({
     const tail = (who: string | null) =>
       who ? `请按期整改，完成后发送 /整改 ${no} 整改情况，并附照片。` : `请负责人 /指派 ${no} @责任人，或由本单位人员 /认领 ${no}。`;
 
-    // already assigned (整改中): a second /交办 is a change — 改派 (unit or person) or 调整 (deadline, measures)
-    if (item.status !== "待交办") {
+    // already assigned (整改中 with a deadline): a second /交办 is a change — 改派 (unit or person) or 调整
+    // (deadline, measures). An item only claimed (认领, no deadline yet) gets its first 交办.
+    if (item.status !== "待交办" && item.deadline) {
       const date = (d: string | null) => (d ? fmtDate(d, ctx.today) : "未定");
       const changes: { what: string; from: string; to: string; detail?: boolean; iso?: [string | null, string] }[] = [];
       if (item.unitName !== unit) changes.push({ what: "承办单位", from: item.unitName ?? "未定", to: unit });

@@ -27,7 +27,7 @@ export default defineCommand({
       const opinion = a.opinion && showsTimeline(levelFor(ctx.org, audience, updated)) ? `\n验收意见：${a.opinion}` : "";
       const mine = to.target.kind === "contact" && to.target.id === reporter && reporter !== updated.assigneeId;
       const text = mine
-        ? `你反映的问题 #${item.no}${title ? " " + title : ""} 已整改到位，经${ctx.org.office.short}验收销号。${opinion}\n感谢你的监督。`
+        ? `你反映的问题 #${item.no}${title ? " " + title : ""} 已整改到位，经${ctx.org.office.short}验收销号。${opinion}${ctx.org.isOffice(ctx.org.person(reporter)) ? "" : "\n感谢你的监督。"}`
         : `【销号】#${item.no}${title ? " " + title : ""} 已验收销号。${opinion}`;
       await ctx.send({ ...to, text });
     }

@@ -171,6 +171,15 @@ describe("6. changes say they are changes", () => {
     expect(await b.db.event.count()).toBe(3);
   });
 
+  it("an item only claimed (no deadline yet) gets its first 交办, not a change", async () => {
+    await b.say("wangwu", "/上报 村干部上班时间打牌", G);
+    await b.say("lisi", "/认领 #1", G);
+    const got = await b.say("ban1", "/交办 #1 @东村 截止:3月25日 措施:约谈当事村干部");
+    expect(got[0].text).toBe("已交办 #1 给东村·李四，截止 3月25日");
+    expect(got.find((o) => o.room === G)!.text).toMatch(/^【交办】#1 村干部上班时间打牌/);
+    expect((await b.db.event.findMany({ orderBy: { id: "asc" } })).map((e) => e.kind)).toEqual(["上报", "认领", "交办"]);
+  });
+
   it("the old unit of an anonymous item is told without the reporter's words", async () => {
     await b.say("xiaomei", "/匿名上报 东村有人吃拿卡要");
     await b.say("ban1", "/交办 #1 @东村 截止:3月20日 措施:核查收费");
