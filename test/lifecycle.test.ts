@@ -163,9 +163,11 @@ describe("from a group message to 销号", () => {
     await b.say("zhangsan", "/整改 #2 已完成", G);
     await b.say("ban1", "/销号 #2");
     const stats = await b.ask("shuji", "/统计 全部");
-    expect(stats.split("\n")[0]).toBe("青山镇整顿以来问题统计：问题 3 个，已销号 1 个，待验收 0 个，逾期 2 个，完成率 33%");
-    expect(stats).toContain("东村：2 个，销号 1，逾期 1，完成率 50%");
-    expect(await b.ask("shuji", "/统计 本月 @西村")).toBe("西村本月问题统计：问题 1 个，已销号 0 个，待验收 0 个，逾期 1 个，完成率 0%");
+    // the circular's rules: 按期完成率 of the items due (乙 closed on time, 甲 and 丙 overdue), units without items apart
+    expect(stats.split("\n")[0]).toBe("青山镇整顿以来问题统计：问题 3 个，已销号 1 个，待验收 0 个，逾期 2 个，按期完成率 33%");
+    expect(stats).toContain("东村【红】：2 个，销号 1，逾期 1，按期完成率 50%");
+    expect(stats.split("\n").at(-1)).toMatch(/^无问题：南山村、河坝社区、/);
+    expect(await b.ask("shuji", "/统计 本月 @西村")).toBe("西村本月问题统计：问题 1 个，已销号 0 个，待验收 0 个，逾期 1 个，按期完成率 0%，红");
   });
 
   it("/绑定 makes a group a unit's group", async () => {

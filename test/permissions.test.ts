@@ -27,6 +27,7 @@ const EXPECTED: Record<string, R[]> = {
   同意延期: OFFICE,
   拒绝延期: OFFICE,
   长期: OFFICE,
+  节点: REGISTERED,
   查询: REGISTERED,
   我的: REGISTERED,
   逾期: REGISTERED,
@@ -87,7 +88,7 @@ describe("rules that depend on the item", () => {
     await b.say("ban1", "/上报 公开栏未更新 @东村 @张三 截止:12月30日");
     const no = (await b.db.item.findFirstOrThrow({ orderBy: { no: "desc" } })).no;
     for (const cmd of [`/进展 #${no} 在办`, `/整改 #${no} 完成`, `/延期 #${no} 12月31日 忙`])
-      expect(await b.ask("lisi", cmd, "东村工作群")).toBe(`只有责任人张三或东村负责人可以${cmd.includes("进展") ? "记录进展" : cmd.includes("整改") ? "提交整改" : "申请延期"} #${no}`);
+      expect(await b.ask("lisi", cmd, "东村工作群")).toBe(`只有责任人张三或东村负责人可以${cmd.includes("进展") ? "记录进展" : cmd.includes("整改") ? "提交整改" : "申请延期"} #${no}，请联系他们办理`);
     expect(await b.ask("chenqi", `/进展 #${no} 在办`, "西村工作群")).toMatch(/^只有责任人张三或东村负责人/);
     expect(await b.ask("wangwu", `/进展 #${no} 负责人督促中`, "东村工作群")).toBe(`已记录 #${no} 的整改进展`);
   });
@@ -95,7 +96,7 @@ describe("rules that depend on the item", () => {
   it("认领 needs a unit; a 督办员 has none", async () => {
     await b.say("zhangsan", "/上报 无人认领的问题", "东村工作群");
     const no = (await b.db.item.findFirstOrThrow({ orderBy: { no: "desc" } })).no;
-    expect(await b.ask("ban1", `/认领 #${no}`)).toBe("你不属于任何单位，不能认领问题");
+    expect(await b.ask("ban1", `/认领 #${no}`)).toBe("你不属于任何单位，不能认领问题，如需登记单位请联系作风整顿办");
   });
 
 });
@@ -177,7 +178,7 @@ describe("/绑定, /解绑 and /匿名查询", () => {
     // 镇财政所 has no group now: its 负责人 hears privately
     const got = await t.say("ban1", "/上报 报销不规范 @镇财政所 截止:12月31日");
     expect(got.map((o) => o.room ?? o.to)).toEqual(["ban1", "zhaoliu"]);
-    expect(await t.ask("ban1", "/解绑", "财政所工作群")).toBe("本群没有绑定单位，无需解绑");
+    expect(await t.ask("ban1", "/解绑", "财政所工作群")).toBe("本群没有绑定单位，无需解绑；如需绑定，请发送 /绑定 单位名称");
     expect(await t.ask("ban1", "/解绑", "东村工作群")).toMatch(/^本群已解除与东村的绑定，该单位的交办、提醒不再发到本群\n注意：配置文件中东村的 rooms 仍列有本群/);
     expect(await t.ask("zhangsan", "/解绑", "东村工作群")).toBe("/解绑 仅限督办员、领导使用");
   });
@@ -200,7 +201,7 @@ describe("/绑定, /解绑 and /匿名查询", () => {
     // (ephemeral rows are also sealed: their text is not readable in the database at all)
     expect(rows.filter((r) => r.text?.includes("查询码：") || r.text?.includes("你匿名反映的问题"))).toEqual([]);
     expect(rows.filter((r) => r.ephemeral).length).toBeGreaterThanOrEqual(3);
-    expect(await t.ask("xiaomei", "/匿名查询 ABCDE-ABCDE")).toBe("查询码不正确，请核对后重新发送");
+    expect(await t.ask("xiaomei", "/匿名查询 ABCDE-ABCDE")).toBe("查询码不正确，请核对后重新发送；查询码丢失无法补发，如需再次反映，可私聊发送 /匿名上报");
     expect(await t.ask("xiaomei", "/匿名查询 123")).toMatch(/查询码应为 10 位字母和数字/);
   });
 });

@@ -93,7 +93,7 @@ describe("/台账: the ledger as .xlsx", () => {
     const wb = await openXlsx(b, got[1].file!);
     expect(wb.worksheets.map((w) => w.name)).toEqual(["汇总", "问题清单", "东村"]);
     expect(wb.getWorksheet("问题清单")!.rowCount).toBe(2);
-    expect(await b.ask("wangwu", "/台账 @西村", G)).toBe("负责人只能导出本单位（东村）的台账");
+    expect(await b.ask("wangwu", "/台账 @西村", G)).toBe("负责人只能导出本单位（东村）的台账，如需其他单位的台账，请联系作风整顿办");
     expect(await b.ask("zhangsan", "/台账", G)).toBe("/台账 仅限督办员、领导、负责人使用");
     await b.close();
   });
