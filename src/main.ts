@@ -27,6 +27,19 @@ function refuse(e: unknown): never {
   process.exit(1);
 }
 
+// what to check, from the text of wechaty-puppet-service's gRPC errors
+const WECHATY_HINT = {
+  token: "令牌被拒绝：请检查 WECHATY_PUPPET_SERVICE_TOKEN 是否与服务商给的一致、是否过期",
+  tls: "TLS 设置与服务端不一致：服务端不用 TLS 时设 WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT=true，用 TLS 时去掉这个变量",
+  endpoint: "连不上 puppet 服务：请检查 WECHATY_PUPPET_SERVICE_ENDPOINT（主机:端口）是否正确、服务是否在运行、防火墙是否放行，以及 WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT 是否与服务端一致（服务端不用 TLS 时设为 true）",
+};
+function wechatyHint(error: string): string | undefined {
+  if (/UNAUTHENTICATED|TOKEN/i.test(error)) return WECHATY_HINT.token;
+  if (/SSL|TLS|wrong version number|handshake/i.test(error)) return WECHATY_HINT.tls;
+  if (/UNAVAILABLE|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|DEADLINE_EXCEEDED|Failed to connect/i.test(error)) return WECHATY_HINT.endpoint;
+  return undefined;
+}
+
 let cfg;
 try {
   cfg = loadConfig(configPath);
@@ -43,14 +56,26 @@ if (!token) {
     puppetOptions: { token, endpoint: process.env.WECHATY_PUPPET_SERVICE_ENDPOINT },
   });
   let app: App | undefined;
-  bot.on("scan", (qrcode, status) => log.info("wechaty.scan", { status, qrcode }));
+  // A refused token, a refused connection or a TLS mismatch arrives as an `error` event within a second of
+  // bot.start(); a service that accepts and never answers shows only as no login. Both name what to check.
+  if (!process.env.WECHATY_PUPPET_SERVICE_ENDPOINT) log.warn("wechaty.no_endpoint", { hint: "未设置 WECHATY_PUPPET_SERVICE_ENDPOINT：将按令牌向 api.chatie.io 查询服务地址，而本版本的这条查询路径会使进程直接退出；请向服务商要到 主机:端口 填入 WECHATY_PUPPET_SERVICE_ENDPOINT" });
+  let scanned = false;
+  let lastHint: string | undefined;
+  bot.on("scan", (qrcode, status) => {
+    scanned = true;
+    log.info("wechaty.scan", { status, qrcode });
+  });
   bot.on("login", async (user) => {
     log.info("wechaty.login", { user: user.id, name: user.name() });
     const rooms = await bot.Room.findAll();
     await app?.noteRooms(await Promise.all(rooms.map(async (r) => ({ id: r.id, topic: await r.topic() }))), systemClock.now());
   });
   bot.on("logout", (user, reason) => log.warn("wechaty.logout", { user: user.id, reason }));
-  bot.on("error", (e) => log.error("wechaty.error", { error: String((e as Error)?.message ?? e) }));
+  bot.on("error", (e) => {
+    const error = String((e as Error)?.message ?? e);
+    lastHint = wechatyHint(error) ?? lastHint;
+    log.error("wechaty.error", { error, hint: wechatyHint(error) });
+  });
   onMessages(bot, async (m) => app?.handle(m), (_id, e) => e && log.error("message.failed", { error: String((e as Error)?.stack ?? e) }));
   app = await App.open({
     cfg,
@@ -65,11 +90,10 @@ if (!token) {
   // node-cron only triggers; what is due lives in the database
   cron.schedule("* * * * *", () => void app!.tick().catch((e) => log.error("tick.failed", { error: String(e) })));
   log.info("duban.start", { config: configPath, org: cfg.org });
-  await bot.start();
-  // bot.start() resolves even when the service is unreachable or the token is wrong: say so early
   setTimeout(() => {
-    if (!bot.isLoggedIn) log.error("wechaty.not_logged_in", { after: "20s", hint: "请检查 WECHATY_PUPPET_SERVICE_TOKEN / ENDPOINT 是否正确、服务是否可达" });
-  }, 20_000).unref();
+    if (!bot.isLoggedIn) log.error("wechaty.not_logged_in", { after: "10s", hint: scanned ? "已连上服务，但账号尚未登录：请用 wechaty.scan 中的二维码扫码，或到服务商后台登录" : lastHint ?? WECHATY_HINT.endpoint });
+  }, 10_000).unref();
+  await bot.start();
   const shutdown = async () => {
     await bot.stop().catch(() => {});
     await app?.close();
