@@ -164,7 +164,10 @@ beforeAll(() => {
   broken.catch(() => {}); // reported by the test that awaits it
 });
 afterAll(() => {
-  for (const c of children) c.killGroup(); // only if a test failed half-way: normally all are gone already
+  for (const c of children) {
+    c.killGroup(); // only if a test failed half-way: normally all are gone already
+    rmSync(c.dir, { recursive: true, force: true });
+  }
 });
 
 // TLS off: the server plain, the client with WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT=true. TLS on: the
