@@ -6,7 +6,7 @@ import type { Items } from "../domain/items.ts";
 import type { Org, Person } from "../domain/org.ts";
 import { personAudience, roomAudience, SENT_PRIVATELY, tooMuchFor, type Audience, type SeenItem } from "../domain/visibility.ts";
 import type { CommandDef } from "./command.ts";
-import type { OutboxBatch, Outgoing, Target } from "./outbox.ts";
+import type { OutboxBatch, Outgoing, Target, Via } from "./outbox.ts";
 
 export type Chat = { kind: "room"; id: string; topic: string } | { kind: "private" };
 
@@ -45,7 +45,16 @@ export function replyTarget(chat: Chat, senderId: string): { target: Target; men
   return chat.kind === "room" ? { target: { kind: "room", id: chat.id }, mentions: [senderId] } : { target: { kind: "contact", id: senderId }, mentions: [] };
 }
 
-export function makeCtx(base: Omit<Ctx, "reply" | "send" | "replyAbout" | "me" | "here">, outbox: OutboxBatch): Ctx {
+/**
+ * The way back for an answer to this message: its channel and account, and its reply handle only when
+ * the answer goes to the same chat (a private answer to a group message is not a reply to it).
+ */
+export function viaFor(via: Via | undefined, sameChat: boolean): Via | undefined {
+  if (!via?.channel) return undefined;
+  return { channel: via.channel, account: via.account, replyHandle: sameChat ? via.replyHandle : undefined };
+}
+
+export function makeCtx(base: Omit<Ctx, "reply" | "send" | "replyAbout" | "me" | "here">, outbox: OutboxBatch, via?: Via): Ctx {
   const send = async (o: Outgoing) => {
     outbox.add(o);
   };
@@ -73,7 +82,7 @@ export function makeCtx(base: Omit<Ctx, "reply" | "send" | "replyAbout" | "me" |
     },
     reply: async (text, opts) => {
       const { target, mentions } = replyTarget(opts?.privately ? { kind: "private" } : base.chat, base.sender.id);
-      await send({ target, text, mentions, ephemeral: opts?.ephemeral, direct: true });
+      await send({ target, text, mentions, ephemeral: opts?.ephemeral, direct: true, via: viaFor(via, !opts?.privately || base.chat.kind === "private") });
     },
   };
   return ctx;

@@ -24,6 +24,18 @@ export interface Outgoing {
    * evidence ack): the only thing quiet hours do not hold back
    */
   direct?: boolean;
+  /**
+   * the inbound message this row answers (its channel, bot account and reply handle): the sender sends
+   * it back the way it came when that channel can reach the target. Scheduled rows have none.
+   */
+  via?: Via;
+}
+
+/** Where an answer came from (ports.ts Inbound). */
+export interface Via {
+  channel?: string;
+  account?: string;
+  replyHandle?: string;
 }
 
 /** Messages a command queues while it runs, written in one statement before its transaction commits. */
@@ -45,7 +57,7 @@ export class OutboxBatch {
 /** Prisma's text form of a DateTime in SQLite (what its own queries compare against). */
 export const dbTime = (d: Date) => d.toISOString().replace("Z", "+00:00");
 
-const COLS = ["targetKind", "targetId", "text", "filePath", "mentions", "dispatchKey", "ephemeral", "sealed", "direct", "status", "notBefore", "createdAt"] as const;
+const COLS = ["targetKind", "targetId", "text", "filePath", "mentions", "dispatchKey", "ephemeral", "sealed", "direct", "status", "notBefore", "createdAt", "channel", "account", "replyHandle"] as const;
 const PER_STATEMENT = Math.floor(999 / COLS.length);
 
 /**
@@ -61,10 +73,12 @@ export async function insertOutgoing(tx: Tx, rows: Outgoing[], now: Date): Promi
     const values: unknown[] = [];
     for (const o of chunk) {
       const mentions = o.target.kind === "room" ? (o.mentions ?? []) : [];
+      // (a sealed row keeps no reply handle: it would name the reporter's message in the clear)
+      const via = [o.via?.channel ?? null, o.via?.account ?? null, o.ephemeral ? null : (o.via?.replyHandle ?? null)];
       if (o.ephemeral) {
         const s = seal({ id: o.target.id, text: o.text ?? null, file: o.file ?? null, mentions });
-        values.push(o.target.kind, s.targetId, s.text, null, "[]", o.dispatchKey ?? null, 1, 1, o.direct ? 1 : 0, "pending", t, t);
-      } else values.push(o.target.kind, o.target.id, o.text ?? null, o.file ?? null, JSON.stringify(mentions), o.dispatchKey ?? null, 0, 0, o.direct ? 1 : 0, "pending", t, t);
+        values.push(o.target.kind, s.targetId, s.text, null, "[]", o.dispatchKey ?? null, 1, 1, o.direct ? 1 : 0, "pending", t, t, ...via);
+      } else values.push(o.target.kind, o.target.id, o.text ?? null, o.file ?? null, JSON.stringify(mentions), o.dispatchKey ?? null, 0, 0, o.direct ? 1 : 0, "pending", t, t, ...via);
     }
     const sql = `INSERT INTO "Outbox" (${COLS.map((c) => `"${c}"`).join(", ")}) VALUES ${chunk.map(() => `(${COLS.map(() => "?").join(", ")})`).join(", ")}`;
     await tx.$executeRawUnsafe(sql, ...values);

@@ -13,7 +13,7 @@ import { Items } from "../domain/items.ts";
 import type { Org, Person } from "../domain/org.ts";
 import { allowed, makeResolvers, RULE_TEXT, type CommandDef, type ResolveScope } from "./command.ts";
 import type { z } from "zod";
-import { makeCtx, replyTarget, type Chat } from "./context.ts";
+import { makeCtx, replyTarget, viaFor, type Chat } from "./context.ts";
 import { UserError } from "./errors.ts";
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./log.ts";
@@ -150,7 +150,7 @@ export class Pipeline {
           items: new Items(tx, d.org, d.cal, now, d.cfg.campaign.name, { chatId: chatId(msg.chat, msg.senderId), messageKey: key }),
           commands: d.registry.all,
           filesDir: d.filesDir,
-        }, outbox);
+        }, outbox, msg);
         await def.run(ctx, args.data, prepared);
         await outbox.flush();
         await d.beforeCommit?.(tx);
@@ -186,7 +186,7 @@ export class Pipeline {
       await this.d.db.$transaction(async (tx) => {
         await this.claim(tx, this.key(msg), now);
         const { target, mentions } = replyTarget(ephemeral ? { kind: "private" } : msg.chat, sender.id);
-        await insertOutgoing(tx, [{ target, text, mentions, ephemeral, direct: true }], now);
+        await insertOutgoing(tx, [{ target, text, mentions, ephemeral, direct: true, via: viaFor(msg, !ephemeral || msg.chat.kind === "private") }], now);
       }, TX);
     } catch (e) {
       if (e instanceof Duplicate) return "duplicate";
@@ -198,7 +198,7 @@ export class Pipeline {
   /** Tell the sender something went wrong (no message key is claimed: a redelivery is handled afresh). */
   private async tellFailure(msg: InboundMessage, now: Date, ephemeral = false, text = `系统处理这条命令时出错，本条没有办理，请稍后重发；如果反复出现，请联系${this.d.cfg.office.short}。`): Promise<void> {
     const { target, mentions } = replyTarget(ephemeral ? { kind: "private" } : msg.chat, msg.senderId);
-    await this.d.db.$transaction((tx) => insertOutgoing(tx, [{ target, text, mentions, ephemeral, direct: true }], now), TX);
+    await this.d.db.$transaction((tx) => insertOutgoing(tx, [{ target, text, mentions, ephemeral, direct: true, via: viaFor(msg, !ephemeral || msg.chat.kind === "private") }], now), TX);
   }
 
   /**
@@ -265,7 +265,7 @@ export class Pipeline {
         const { target, mentions } = replyTarget(msg.chat, msg.senderId);
         // the photo itself goes to whoever verifies: everyone the 待验收 notice went to (not its sender)
         const verifiers = (await items.tellOffice("", msg.senderId)).map((o) => ({ target: o.target, file: saved }));
-        await insertOutgoing(tx, [{ target, text: `已收到 #${ev.item.no} 的整改佐证照片（第 ${count + 1} 张）`, mentions, direct: true }, ...verifiers], now);
+        await insertOutgoing(tx, [{ target, text: `已收到 #${ev.item.no} 的整改佐证照片（第 ${count + 1} 张）`, mentions, direct: true, via: viaFor(msg, true) }, ...verifiers], now);
         return "handled" as const;
       }, TX);
       if (outcome !== "handled") rmSync(staged, { force: true });
