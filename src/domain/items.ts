@@ -24,6 +24,9 @@ const bigrams = (s: string): string[] => {
 };
 
 /** Likeness of two normalised titles: the better of the bigram Dice coefficient and 1 − edit distance / length. */
+const SIMILAR_FIELDS = { id: true, no: true, title: true, unitName: true, status: true, deadline: true, anonymous: true, assigneeId: true, reporterId: true, sourceRoomId: true, category: true } as const;
+export type SimilarItem = Pick<Item, keyof typeof SIMILAR_FIELDS>;
+
 export function titleLikeness(a: string, b: string): number {
   if (!a || !b) return 0;
   if (a === b) return 1;
@@ -256,13 +259,14 @@ export class Items {
    * most recent `cap` open items, titles normalised, compared by shared character bigrams and edit
    * distance. Best first, at most 3.
    */
-  async similar(title: string, unit: string | null | undefined, exceptId: number, cap = 300): Promise<Item[]> {
+  async similar(title: string, unit: string | null | undefined, exceptId: number, cap = 200): Promise<SimilarItem[]> {
     const a = normTitle(title);
     if (a.length < 4) return [];
     const open = await this.tx.item.findMany({
       where: { campaign: this.campaign, status: { not: "已销号" }, id: { not: exceptId }, ...(unit ? { OR: [{ unitName: unit }, { unitName: null }] } : {}) },
-      orderBy: { id: "desc" },
+      orderBy: { no: "desc" }, // the (campaign, no) index: newest first without sorting the campaign
       take: cap,
+      select: SIMILAR_FIELDS, // what the reply and the visibility rules read, not whole rows (on every /上报)
     });
     return open
       .map((i) => ({ i, score: titleLikeness(a, normTitle(i.title)) }))
