@@ -10,7 +10,8 @@ import { errText } from "./core/errors.ts";
 import type { Logger } from "./core/log.ts";
 import { clearStaleStaging, Pipeline, type InboundMessage, type Outcome } from "./core/pipeline.ts";
 import { Registry } from "./core/registry.ts";
-import { Sender, type Transport } from "./core/sender.ts";
+import type { Channel } from "./core/ports.ts";
+import { Sender, transportChannel, type Transport } from "./core/sender.ts";
 import { checkpoint, openDatabase, type Db, type Tx } from "./db/client.ts";
 import { Calendar } from "./domain/calendar.ts";
 import { Org } from "./domain/org.ts";
@@ -20,7 +21,9 @@ export interface AppOptions {
   cfg: Config;
   databaseUrl: string;
   clock: Clock;
-  transport: Transport;
+  /** the channels, in the order they are tried (SPEC §8); or one transport (tests, fixtures) */
+  channels?: Channel[];
+  transport?: Transport;
   log: Logger;
   selfId: () => string;
   botNames: () => string[];
@@ -74,7 +77,9 @@ export class App {
       filesDir,
       beforeCommit: o.beforeCommit,
     });
-    const sender = new Sender(db, o.transport, o.clock, o.log, { quiet: o.cfg.reminders.quiet, cal });
+    const channels = o.channels ?? (o.transport ? [transportChannel(o.transport)] : []);
+    const office = org.offices().map((m) => m.id);
+    const sender = new Sender(db, channels, o.clock, o.log, { quiet: o.cfg.reminders.quiet, cal, office: () => office });
     await sender.recover();
     const scheduler = new Scheduler(db, read, o.cfg, org, cal, o.log, filesDir);
     return new App(db, read, o.cfg, org, cal, pipeline, sender, scheduler, o.clock, o.log);

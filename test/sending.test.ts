@@ -8,7 +8,7 @@ import { App } from "../src/app.ts";
 import { VirtualClock } from "../src/core/clock.ts";
 import { silentLogger } from "../src/core/log.ts";
 import { insertOutgoing, type Outgoing, type Target } from "../src/core/outbox.ts";
-import { Sender, type Transport } from "../src/core/sender.ts";
+import { Sender, transportChannel, type Transport } from "../src/core/sender.ts";
 import { TimeoutError } from "../src/core/timeout.ts";
 import { openDatabase, type Db } from "../src/db/client.ts";
 import { bot, example } from "./helpers.ts";
@@ -110,8 +110,8 @@ describe("the rate window is kept in the database", () => {
       },
       async sendFile() {},
     });
-    const a = new Sender(one.db, transport("a"), clock, silentLogger);
-    const c = new Sender(two.db, transport("b"), clock, silentLogger);
+    const a = new Sender(one.db, [transportChannel(transport("a"))], clock, silentLogger);
+    const c = new Sender(two.db, [transportChannel(transport("b"))], clock, silentLogger);
     const target: Target = { kind: "room", id: "r1@chatroom" };
     // 23 messages, some of them two parts long (two places in the window), and messages to other chats
     // between them (so that the instances are often busy with different rows of the one chat)
@@ -191,7 +191,7 @@ describe("no stuck send or download holds up anyone else", () => {
       async sendFile() {},
     };
     const app = await App.open({ cfg: example(), databaseUrl: "file:" + path.join(dir, "d.db"), clock: { now: () => new Date("2026-03-02T10:00:00+08:00") }, transport, log: silentLogger, selfId: () => "bot", botNames: () => [], evidenceDir: dir });
-    const sender = new Sender(app.db, transport, { now: () => new Date("2026-03-02T10:00:00+08:00") }, silentLogger, { sendTimeoutMs: 400, patienceMs: 50 });
+    const sender = new Sender(app.db, [transportChannel(transport)], { now: () => new Date("2026-03-02T10:00:00+08:00") }, silentLogger, { sendTimeoutMs: 400, patienceMs: 50 });
     // a 干部's report: the reply to him and a notice to each 督办员 (ban1's send hangs)
     await app.pipeline.handle(msg("m1", "zhangsan", "/上报 村务公开栏三个月未更新"));
     const t0 = Date.now();

@@ -58,7 +58,7 @@ export interface Channel {
   /** the bot account this channel instance speaks as (part of the dedupe key) */
   account(): string;
   /** bytes the platform puts before the text for these mentions (e.g. `@姓名 ` per person) */
-  overhead?(target: Target, mentions: string[]): number;
+  overhead?(target: Target, mentions: string[]): number | Promise<number>;
   /** connect; inbound messages go to `deliver` (a send-only channel never calls it) */
   start(deliver: (m: Inbound) => Promise<void>): Promise<void>;
   /** can this channel reach that chat at all (and carry a file, when `d.file` is set)? */

@@ -37,14 +37,37 @@ export interface Transport {
   sendFile(target: Target, path: string): Promise<void>;
 }
 
-import { DefiniteSendFailure } from "./ports.ts";
+import { DefiniteSendFailure, type Channel } from "./ports.ts";
+import { insertOutgoing } from "./outbox.ts";
 export { DefiniteSendFailure };
+
+/**
+ * A Transport as a channel that reaches every chat (tests and fixtures that still hand the app one
+ * transport). Its sends and its limits are the transport's; it carries files.
+ */
+export function transportChannel(t: Transport, name = "transport"): Channel {
+  return {
+    name,
+    limits: { ...t.limits, files: true },
+    account: () => "",
+    overhead: t.overhead ? (target, mentions) => t.overhead!(target, mentions) : undefined,
+    start: async () => {},
+    canReach: () => true,
+    send: (d) => (d.file ? t.sendFile(d.target, d.file) : t.sendText(d.target, d.text ?? "", d.mentions)),
+    stop: async () => {},
+  };
+}
+
+/** The dispatch-key prefix of the 督办员's notice that a chat cannot be reached (never reported itself). */
+const UNREACHABLE = "unreachable:";
 
 export interface SenderOptions {
   /** quiet hours ["21:00", "08:00"] in the calendar's timezone (cfg.reminders.quiet) */
   quiet?: [string, string];
   /** the campaign's calendar (needed with `quiet`) */
   cal?: Calendar;
+  /** who hears that a chat cannot be reached by any channel (the 督办员's member ids) */
+  office?: () => string[];
   /** a send that has not finished by then may have gone out: "uncertain", never resent (default 30 s) */
   sendTimeoutMs?: number;
   /** how long the drain waits for one chat's send before it goes on with the others (default 2 s) */
@@ -61,6 +84,8 @@ type Part = { text: string; mentions: string[] } | { file: string };
 
 /** A row as it will go out: sealed rows opened. */
 interface Opened {
+  /** the channel it goes out on (see route()) */
+  ch: Channel;
   target: Target;
   text: string | null;
   file: string | null;
@@ -82,13 +107,63 @@ export class Sender {
 
   constructor(
     private readonly db: Db,
-    private readonly transport: Transport,
+    private readonly channels: readonly Channel[],
     private readonly clock: Clock,
     private readonly log: Logger,
     private readonly o: SenderOptions = {},
   ) {
     this.sendTimeoutMs = o.sendTimeoutMs ?? 30_000;
     this.patienceMs = o.patienceMs ?? 2_000;
+  }
+
+  /** The longest rate window of the channels (the send log is pruned behind it). */
+  private get windowMs(): number {
+    return Math.max(60_000, ...this.channels.map((c) => c.limits.windowMs));
+  }
+
+  /**
+   * The channel a row goes out on: the one its inbound message came by (same name, preferably the same
+   * bot account) when that one can reach the chat, else the first configured channel that can.
+   */
+  private route(row: Row, o: Omit<Opened, "ch">): Channel | null {
+    const d = { target: o.target, file: o.file ?? undefined };
+    if (row.channel) {
+      const named = this.channels.filter((c) => c.name === row.channel);
+      const own = named.find((c) => c.account() === row.account) ?? named[0];
+      if (own?.canReach(d)) return own;
+    }
+    return this.channels.find((c) => c.canReach(d)) ?? null;
+  }
+
+  /**
+   * No channel can deliver this row: it is marked failed with the reason (a sealed row is deleted), and
+   * the 督办员 hear of it once a day per chat (a notice that itself cannot be delivered is not reported).
+   */
+  private async unreachable(row: Row, o: Omit<Opened, "ch">): Promise<boolean> {
+    const names = this.channels.map((c) => c.name).join("、") || "无";
+    const chat = o.target.kind === "room" ? "群" : "私聊";
+    const who = o.sealed ? `${chat}（匿名回复，不记录对象）` : `${chat} ${o.target.id}`;
+    const what = o.file ? "文件" : "消息";
+    const reason = `没有能送达的通道：发往${who}的${what}，已配置的通道（${names}）都无法送达`;
+    if (o.sealed) await this.forget(row);
+    else await this.db.outbox.updateMany({ where: { id: row.id, status: "pending" }, data: { status: "failed", error: reason } });
+    this.log.warn("outbox.unreachable", { id: row.id, ...(o.sealed ? { sealed: true } : { target: `${o.target.kind}:${o.target.id}` }), file: !!o.file, channels: names });
+    if (row.dispatchKey?.startsWith(UNREACHABLE)) return false;
+    const now = this.clock.now();
+    const day = this.o.cal ? this.o.cal.local(now).ymd : now.toISOString().slice(0, 10);
+    const about = o.sealed ? "sealed" : `${o.target.kind}:${o.target.id}`;
+    const text = `【送达失败】${reason}。这条已标记为失败，不再重试；请检查通道配置（duban.yaml 的 rooms[].webhook，或 WECHATY_* / WECOM_* 环境变量），或改用其他方式通知。（同一对象当天只提醒一次）`;
+    let queued = false;
+    for (const id of this.o.office?.() ?? []) {
+      if (o.target.kind === "contact" && o.target.id === id && !o.sealed) continue; // (it would not reach them either)
+      try {
+        await this.db.$transaction((tx) => insertOutgoing(tx, [{ target: { kind: "contact", id }, text, dispatchKey: `${UNREACHABLE}${about}:${day}:${id}` }], now));
+        queued = true;
+      } catch {
+        // already told today (the dispatch key is unique)
+      }
+    }
+    return queued;
   }
 
   /** Rows left "sending" by a crash may have been delivered: never resend them. */
@@ -117,10 +192,10 @@ export class Sender {
    */
   private async sweep(now: Date): Promise<void> {
     const t = now.getTime();
-    if (t - this.lastSweep < this.transport.limits.windowMs) return;
+    if (t - this.lastSweep < this.windowMs) return;
     this.lastSweep = t;
     try {
-      await this.db.sendLog.deleteMany({ where: { at: { lte: new Date(t - this.transport.limits.windowMs) } } });
+      await this.db.sendLog.deleteMany({ where: { at: { lte: new Date(t - this.windowMs) } } });
       await this.db.outbox.updateMany({ where: { sealed: true, targetId: SEALED_TARGET, createdAt: { lt: now } }, data: { createdAt: now } });
       const orphans = await this.db.outbox.deleteMany({ where: { sealed: true, targetId: { not: SEALED_TARGET }, createdAt: { lt: new Date(t - SEALED_ORPHAN_MS) } } });
       const mine = await this.db.outbox.findMany({ where: { sealed: true, targetId: SEALED_TARGET }, select: { id: true, text: true } });
@@ -229,9 +304,8 @@ export class Sender {
    * The window counts both the recipient's id and its stand-in for sealed rows.
    */
   private async reserve(o: Opened, n: number, now: Date): Promise<number[] | null> {
-    const { perTarget, windowMs } = this.transport.limits;
-    const plain = `${o.target.kind}:${o.target.id}`;
-    const tag = targetTag(o.target.kind, o.target.id);
+    const { perTarget, windowMs } = o.ch.limits;
+    const { plain, tag } = windowKeys(o);
     const rows = await this.db.$queryRawUnsafe<{ id: number | bigint }[]>(
       `WITH RECURSIVE "w" AS (SELECT COUNT(*) AS "c" FROM "SendLog" WHERE "target" IN (?, ?) AND "at" > ?),
          "n"("i") AS (SELECT 1 UNION ALL SELECT "i" + 1 FROM "n" WHERE "i" < ?)
@@ -244,9 +318,10 @@ export class Sender {
 
   /** When `n` more messages fit into the target's window. */
   private async release(o: Opened, n: number, now: Date): Promise<Date> {
-    const { perTarget, windowMs } = this.transport.limits;
+    const { perTarget, windowMs } = o.ch.limits;
+    const { plain, tag } = windowKeys(o);
     const window = await this.db.sendLog.findMany({
-      where: { target: { in: [`${o.target.kind}:${o.target.id}`, targetTag(o.target.kind, o.target.id)] }, at: { gt: new Date(now.getTime() - windowMs) } },
+      where: { target: { in: [plain, tag] }, at: { gt: new Date(now.getTime() - windowMs) } },
       orderBy: { at: "asc" },
       select: { at: true },
     });
@@ -267,7 +342,7 @@ export class Sender {
   }
 
   /** The row as it goes out: a sealed row opened with its key (null: not ours to open). */
-  private open(row: Row): Opened | null {
+  private open(row: Row): Omit<Opened, "ch"> | null {
     if (!row.sealed) return { target: { kind: row.targetKind, id: row.targetId } as Target, text: row.text, file: row.filePath, mentions: JSON.parse(row.mentions) as string[], sealed: false };
     const p = unseal(row.text);
     return p && { target: { kind: row.targetKind, id: p.id } as Target, text: p.text, file: p.file, mentions: p.mentions, sealed: true };
@@ -281,9 +356,10 @@ export class Sender {
    */
   private async plan(o: Opened): Promise<Part[]> {
     if (o.file) return [{ file: o.file }];
-    const { maxBytes } = this.transport.limits;
+    const { maxBytes } = o.ch.limits;
     const text = o.text ?? "";
-    const overhead = this.transport.overhead?.bind(this.transport);
+    const ch = o.ch;
+    const overhead = ch.overhead ? async (t: Target, m: string[]) => ch.overhead!(t, m) : undefined;
     if (!o.mentions.length || !overhead) return splitByBytes(text, maxBytes).map((t, i) => ({ text: t, mentions: i === 0 ? o.mentions : [] }));
     const timed = (m: string[]) => withTimeout(overhead(o.target, m), this.sendTimeoutMs, "查询被@成员的名字");
     const groups: string[][] = [];
@@ -339,9 +415,16 @@ export class Sender {
       if (!rows.length) return;
       const blocked = new Set<string>();
       let progressed = false;
+      let queued = false; // notices written during this pass (not in `rows`)
       for (const row of rows) {
-        const o = this.open(row);
-        if (!o) continue; // a key this process lost: swept
+        const opened = this.open(row);
+        if (!opened) continue; // a key this process lost: swept
+        const ch = this.route(row, opened);
+        if (!ch) {
+          if (await this.unreachable(row, opened)) queued = true;
+          continue;
+        }
+        const o: Opened = { ...opened, ch };
         const key = `${o.target.kind}:${o.target.id}`;
         if (blocked.has(key) || this.lanes.has(key)) {
           blocked.add(key);
@@ -404,6 +487,7 @@ export class Sender {
         } else blocked.add(key);
       }
       // nothing new can have become due unless we sent something, and a short page was the whole queue
+      if (queued) continue;
       if (!progressed || (rows.length < 200 && blocked.size === 0)) return;
     }
   }
@@ -419,7 +503,8 @@ export class Sender {
     let delivered = 0; // parts of this row that went out
     try {
       for (const p of parts) {
-        const send = "file" in p ? this.transport.sendFile(o.target, p.file) : this.transport.sendText(o.target, p.text, p.mentions);
+        const replyHandle = row.replyHandle ?? undefined;
+        const send = "file" in p ? o.ch.send({ target: o.target, file: p.file, mentions: [], replyHandle }) : o.ch.send({ target: o.target, text: p.text, mentions: p.mentions, replyHandle });
         await withTimeout(send, this.sendTimeoutMs, "发送");
         delivered++;
       }
@@ -481,4 +566,9 @@ function orSlow<T>(p: Promise<T>, ms: number): Promise<T | "slow"> {
     timer.unref?.();
   });
   return Promise.race([p, slow]).finally(() => clearTimeout(timer));
+}
+
+/** A row's rate-window keys, per channel: the recipient's id, and its stand-in for sealed rows. */
+function windowKeys(o: Opened): { plain: string; tag: string } {
+  return { plain: `${o.ch.name}|${o.target.kind}:${o.target.id}`, tag: `${o.ch.name}|${targetTag(o.target.kind, o.target.id)}` };
 }
