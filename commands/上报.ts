@@ -53,7 +53,7 @@ export default defineCommand({
     const forOffice = found.length ? `\n与 ${found.map((i) => `#${i.no}`).join("、")} 相似（${found.map((i) => `#${i.no} ${clip(i.title, 20)}`).join("；")}），请核实是否重复` : "";
     if (assigned) {
       await ctx.items.event(item, ctx.sender.id, "交办", `${unit}${assignee ? "·" + ctx.org.name(assignee) : ""}，截止${a.deadline}`);
-      await ctx.replyAbout([item], `已登记并交办 #${item.no}：${a.title}\n承办：${unit}${assignee ? "·" + ctx.org.name(assignee) : ""}，截止 ${fmtDate(a.deadline!, ctx.today)}${similar}`);
+      await ctx.replyAbout([item], `已登记并交办 #${item.no}：${a.title}\n承办：${unit}${assignee ? "·" + ctx.org.name(assignee) : ""}，截止 ${fmtDate(a.deadline!, ctx.today)}${ctx.items.deadlineNotes(a.deadline!)}${similar}`);
       const mention = assignee ? [assignee] : ctx.org.headsOf(unit!);
       for (const { audience, ...to } of await ctx.items.unitTargets(unit!, mention))
         await ctx.send({ ...to, text: `【交办】${ctx.items.card(audience, item)}\n请及时认领整改，完成后发送 /整改 #${item.no} 整改情况，并附照片。` });

@@ -52,7 +52,7 @@ export default defineCommand({
       const detail = changes.map((c) => `${c.what}：${c.iso ? `${c.iso[0] ?? "未定"} → ${c.iso[1]}` : `${c.from} → ${c.to}`}`).join("；");
       await ctx.items.event(updated, ctx.sender.id, kind, detail);
       const lines = (full: boolean) => changes.filter((c) => full || !c.detail).map((c) => `${c.what}：${c.from} → ${c.to}`);
-      await ctx.reply(`已${kind} ${no}\n${lines(true).join("\n")}`);
+      await ctx.reply(`已${kind} ${no}\n${lines(true).join("\n")}${ctx.items.deadlineNotes(a.deadline)}`);
 
       const moved = item.unitName && item.unitName !== unit;
       // the old unit: no longer theirs — told as much as it may see now (another unit's item: the number)
@@ -78,7 +78,7 @@ export default defineCommand({
     const updated = await ctx.items.update(item, { unitName: unit, assigneeId: assignee, deadline: a.deadline, measures, status: "整改中" });
     const who = `${unit}${updated.assigneeId ? "·" + ctx.org.name(updated.assigneeId) : ""}`;
     await ctx.items.event(updated, ctx.sender.id, "交办", `${who}，截止${a.deadline}${a.measures ? `，措施：${a.measures}` : ""}`);
-    await ctx.reply(`已交办 ${no} 给${who}，截止 ${fmtDate(a.deadline, ctx.today)}`);
+    await ctx.reply(`已交办 ${no} 给${who}，截止 ${fmtDate(a.deadline, ctx.today)}${ctx.items.deadlineNotes(a.deadline)}`);
     const mention = updated.assigneeId ? [updated.assigneeId] : ctx.org.headsOf(unit);
     // the unit's group sees its own items; an anonymous one without the reporter's words (匿名反映问题 + 措施)
     for (const { audience, ...to } of await ctx.items.unitTargets(unit, mention)) await ctx.send({ ...to, text: `【交办】${ctx.items.card(audience, updated)}\n${tail(updated.assigneeId)}` });

@@ -18,7 +18,7 @@ export default defineCommand({
     await ctx.tx.extensionRequest.update({ where: { id: req.id }, data: { status: "已同意", decidedById: ctx.sender.id, decidedAt: ctx.now } });
     const updated = await ctx.items.update(item, { deadline: req.newDeadline });
     await ctx.items.event(updated, ctx.sender.id, "同意延期", `${item.deadline ?? "无"} → ${req.newDeadline}`);
-    await ctx.reply(`已同意 #${item.no} 延期至 ${fmtDate(req.newDeadline, ctx.today)}`);
+    await ctx.reply(`已同意 #${item.no} 延期至 ${fmtDate(req.newDeadline, ctx.today)}${ctx.items.deadlineNotes(req.newDeadline)}`);
     if (req.requesterId !== ctx.sender.id)
       await ctx.send({ target: { kind: "contact", id: req.requesterId }, text: `#${item.no} 延期申请已同意，新的截止日期为 ${fmtDate(req.newDeadline, ctx.today)}` });
   },

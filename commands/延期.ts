@@ -21,7 +21,7 @@ export default defineCommand({
     if (pending) throw new UserError(`#${item.no} 已有一条待审批的延期申请（至 ${fmtDate(pending.newDeadline, ctx.today)}），请等待${ctx.org.office.short}答复，无需重复申请`);
     await ctx.tx.extensionRequest.create({ data: { itemId: item.id, requesterId: ctx.sender.id, newDeadline: a.date, reason: a.reason, status: "待审批", at: ctx.now } });
     await ctx.items.event(item, ctx.sender.id, "申请延期", `至${a.date}：${a.reason}`);
-    await ctx.reply(`已提交 #${item.no} 延期申请（至 ${fmtDate(a.date, ctx.today)}），等待${ctx.org.office.short}审批`);
+    await ctx.reply(`已提交 #${item.no} 延期申请（至 ${fmtDate(a.date, ctx.today)}），等待${ctx.org.office.short}审批${ctx.items.deadlineNotes(a.date)}`);
     for (const o of await ctx.items.tellOffice(`【延期申请】#${item.no} ${item.unitName ? `【${item.unitName}】` : ""}${item.title}\n原截止：${item.deadline ? fmtDate(item.deadline, ctx.today) : "无"}，申请至：${fmtDate(a.date, ctx.today)}\n原因：${a.reason}\n申请人：${ctx.sender.name}\n同意：/同意延期 #${item.no}　拒绝：/拒绝延期 #${item.no} 原因`, ctx.sender.id))
       await ctx.send(o);
   },

@@ -40,7 +40,7 @@ export default defineCommand({
     const updated = await ctx.items.update(item, { longTerm: true, plan: a.plan, deadline: final });
     await ctx.items.event(updated, ctx.sender.id, "长期整改", `${a.plan}；节点：${dates.join("、")}`);
     const nodes = `节点：${dates.map((d, i) => `${first + i}. ${fmtDate(d, ctx.today)}`).join("　")}`;
-    await ctx.replyAbout([updated], `#${item.no} 已列为长期整改\n计划：${a.plan}\n${nodes}\n最终时限：${fmtDate(final, ctx.today)}`);
+    await ctx.replyAbout([updated], `#${item.no} 已列为长期整改\n计划：${a.plan}\n${nodes}\n最终时限：${fmtDate(final, ctx.today)}${ctx.items.deadlineNotes(...dates)}`);
     // the unit works to the plan: its group (or its 负责人) gets it, as much as it may see
     if (!updated.unitName) return;
     const mention = updated.assigneeId ? [updated.assigneeId] : ctx.org.headsOf(updated.unitName);

@@ -93,3 +93,31 @@ describe("the dedupe key is channel:account:message id (several channels and bot
     expect(await b.db.item.count()).toBe(3);
   });
 });
+
+describe("deadlines and months as cadres write them (SPEC §3)", () => {
+  it("a deadline in a year the calendar does not know, or after the campaign, is accepted with a note", async () => {
+    b = await bot({ start: "2026-11-02T09:00:00+08:00" });
+    await b.say("zhangsan", "/上报 公开栏未更新", G);
+    const late = await b.ask("ban1", "/交办 #1 @东村 @张三 截止:11月30日");
+    expect(late).toMatch(/^已交办 #1 给东村·张三，截止 11月30日\n（提示：截止日期 11月30日 晚于本次整顿结束日期 11月20日，已照此登记；如有误请重新交办）$/);
+    await b.say("zhangsan", "/上报 办事窗口中午无人", G);
+    const nextYear = await b.ask("ban1", "/交办 #2 @东村 @张三 截止:2027-01-15");
+    expect(nextYear).toContain("系统还没有 2027 年的法定节假日和调休安排，2027 年暂按周一至周五计算工作日");
+    expect(nextYear).toContain("calendar.extraHolidays");
+    expect(await b.db.item.count({ where: { deadline: { in: ["2026-11-30", "2027-01-15"] } } })).toBe(2);
+    const ok = await b.ask("ban1", "/交办 #2 @东村 @张三 截止:11月13日");
+    expect(ok).not.toContain("提示");
+  });
+
+  it("/通报 3月, /通报 上月, /通报 2026年3月 name the month; a month without a year is the latest one", async () => {
+    b = await bot({ start: "2026-04-07T09:00:00+08:00" });
+    let minute = 0;
+    const draft = async (w: string) => {
+      await b.at(`2026-04-07T09:${String(++minute * 2).padStart(2, "0")}:00+08:00`); // (each draft is 4 messages: stay under the rate limit)
+      return (await b.say("ban1", `/通报 ${w}`)).map((o) => o.text ?? "").join("\n");
+    };
+    for (const w of ["3月", "三月", "2026年3月", "2026-3", "上月", "３月份"]) expect(await draft(w), w).toContain("2026年3月通报（数据截至2026年3月31日24时）");
+    expect(await draft("11月")).toMatch(/2025年11月.*整顿/); // the latest November: before the campaign, refused with the reason
+    expect(await draft("十三月")).toContain("「十三月」不是有效的月份，请写成 2026-03 或 3月 这样");
+  });
+});

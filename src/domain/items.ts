@@ -157,6 +157,21 @@ export class Items {
     return ev.id;
   }
 
+  /**
+   * What to say beside an accepted deadline (SPEC §3): a year the calendar does not know yet (workdays
+   * counted Monday to Friday until calendar.extraHolidays is filled in), a day after the campaign's end.
+   * "" or lines starting with a newline.
+   */
+  deadlineNotes(...days: Ymd[]): string {
+    const notes: string[] = [];
+    const years = [...new Set(days.map((d) => +d.slice(0, 4)))].filter((y) => !this.cal.knowsYear(y));
+    for (const y of years) notes.push(`（提示：系统还没有 ${y} 年的法定节假日和调休安排，${y} 年暂按周一至周五计算工作日；国务院放假通知发布后，请在配置文件 calendar.extraHolidays / extraWorkdays 中补上）`);
+    const end = this.org.cfg.campaign.end;
+    const late = days.filter((d) => d > end).sort().at(-1);
+    if (late) notes.push(`（提示：截止日期 ${fmtDate(late, this.today)} 晚于本次整顿结束日期 ${fmtDate(end, this.today)}，已照此登记；如有误请重新交办）`);
+    return notes.map((n) => "\n" + n).join("");
+  }
+
   /** A new deadline must not lie in the past. */
   checkDeadline(d: Ymd): void {
     if (d < this.today) throw new UserError(`截止日期 ${fmtDate(d, this.today)} 已经过去，请重新填写`, true);
