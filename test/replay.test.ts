@@ -34,7 +34,7 @@ describe("replay", () => {
     for (const c of commands.map((x) => x.name))
       expect(said.some((t: string) => new RegExp(`(^|\\s)/${c}(\\s|$)`).test(t)), `/${c} is not in the demo`).toBe(true);
     expect(lines.every((l) => typeof l.at === "string" && ("room" in l ? Array.isArray(l.mentions) : "to" in l))).toBe(true);
-  });
+  }, 240_000); // two whole replays of the demo (five weeks, two circulars with charts and ledgers)
 
   it("stop / start: what was said while down is handled once when the bot comes back", () => {
     const r = run(
