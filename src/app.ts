@@ -10,7 +10,7 @@ import { errText } from "./core/errors.ts";
 import type { Logger } from "./core/log.ts";
 import { clearStaleStaging, Pipeline, type InboundMessage, type Outcome } from "./core/pipeline.ts";
 import { Registry } from "./core/registry.ts";
-import type { Channel } from "./core/ports.ts";
+import type { Channel, Inbound } from "./core/ports.ts";
 import { Sender, transportChannel, type Transport } from "./core/sender.ts";
 import { checkpoint, openDatabase, type Db, type Tx } from "./db/client.ts";
 import { Calendar } from "./domain/calendar.ts";
@@ -33,6 +33,11 @@ export interface AppOptions {
   beforeCommit?: (tx: Tx) => Promise<void>;
 }
 
+/** One running Duban with its channels started (SPEC §8): the one way production, console, replay and tests open it. */
+export function createDuban(o: AppOptions): Promise<App> {
+  return App.open(o);
+}
+
 export class App {
   private constructor(
     readonly db: Db,
@@ -46,6 +51,8 @@ export class App {
     readonly scheduler: Scheduler,
     private readonly clock: Clock,
     private readonly log: Logger,
+    /** the channels started by open() (stopped by close()) */
+    private readonly started: Channel[] = [],
   ) {}
 
   static async open(o: AppOptions): Promise<App> {
@@ -82,7 +89,16 @@ export class App {
     const sender = new Sender(db, channels, o.clock, o.log, { quiet: o.cfg.reminders.quiet, cal, office: () => office });
     await sender.recover();
     const scheduler = new Scheduler(db, read, o.cfg, org, cal, o.log, filesDir);
-    return new App(db, read, o.cfg, org, cal, pipeline, sender, scheduler, o.clock, o.log);
+    const app = new App(db, read, o.cfg, org, cal, pipeline, sender, scheduler, o.clock, o.log, o.channels ?? []);
+    // every channel's inbound messages go to the pipeline (SPEC §8); a channel that cannot start is
+    // logged and the others go on (its rows route to the next channel that reaches them)
+    for (const ch of o.channels ?? []) {
+      const deliver = async (m: Inbound) => {
+        await app.handle(m).catch((e) => o.log.error("message.failed", { channel: ch.name, error: errText(e) }));
+      };
+      await ch.start(deliver).catch((e) => o.log.error("channel.start_failed", { channel: ch.name, error: errText(e) }));
+    }
+    return app;
   }
 
   /** One incoming message, then whatever became due to send. */
@@ -120,6 +136,7 @@ export class App {
   }
 
   async close(): Promise<void> {
+    for (const ch of this.started) await ch.stop().catch((e) => this.log.warn("channel.stop_failed", { channel: ch.name, error: errText(e) }));
     await this.read.$disconnect();
     await this.db.$disconnect();
   }
