@@ -93,7 +93,8 @@ if (!token) {
   setTimeout(() => {
     if (!bot.isLoggedIn) log.error("wechaty.not_logged_in", { after: "10s", hint: scanned ? "已连上服务，但账号尚未登录：请用 wechaty.scan 中的二维码扫码，或到服务商后台登录" : lastHint ?? WECHATY_HINT.endpoint });
   }, 10_000).unref();
-  await bot.start();
+  // before bot.start(), which can take 15 s to give up on a silent service: a SIGTERM meanwhile still
+  // stops the bot and closes the database
   const shutdown = async () => {
     await bot.stop().catch(() => {});
     await app?.close();
@@ -101,4 +102,5 @@ if (!token) {
   };
   process.on("SIGINT", shutdown);
   process.on("SIGTERM", shutdown);
+  await bot.start();
 }
