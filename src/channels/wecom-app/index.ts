@@ -15,11 +15,11 @@ import { statSync } from "node:fs";
 import path from "node:path";
 import { DefiniteSendFailure, type Channel, type ChannelLimits, type Delivery, type Inbound, type Target } from "../../core/ports.ts";
 import { appHint, RATE_CODES, TOKEN_CODES, WecomApiError, WecomUncertainSend } from "./errors.ts";
-import { callJson, HttpFailure, mask, type ChannelLog, type Fetch } from "./http.ts";
-import { SlidingWindow, type Slot } from "./limiter.ts";
+import { callJson, HttpFailure, mask, type ChannelLog, type Fetch } from "../wecom-common/http.ts";
+import { SlidingWindow, type Slot } from "../wecom-common/limiter.ts";
 
 export { WecomApiError, WecomUncertainSend } from "./errors.ts";
-export type { ChannelLog, Fetch } from "./http.ts";
+export type { ChannelLog, Fetch } from "../wecom-common/http.ts";
 
 export const WECOM_DEFAULT_BASE = "https://qyapi.weixin.qq.com";
 export const WECOM_APP_LIMITS: ChannelLimits = { maxBytes: 2048, perTarget: 16, windowMs: 60_000, files: true };

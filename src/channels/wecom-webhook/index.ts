@@ -14,11 +14,11 @@ import { readFile, stat } from "node:fs/promises";
 import { statSync } from "node:fs";
 import path from "node:path";
 import { DefiniteSendFailure, type Channel, type ChannelLimits, type Delivery, type Inbound } from "../../core/ports.ts";
-import { callJson, HttpFailure, mask, type ChannelLog, type Fetch } from "./http.ts";
-import { SlidingWindow, type Slot } from "./limiter.ts";
+import { callJson, HttpFailure, mask, type ChannelLog, type Fetch } from "../wecom-common/http.ts";
+import { SlidingWindow, type Slot } from "../wecom-common/limiter.ts";
 
 export { escapeMarkdown, md } from "./markdown.ts";
-export type { ChannelLog, Fetch } from "./http.ts";
+export type { ChannelLog, Fetch } from "../wecom-common/http.ts";
 
 export const WECOM_DEFAULT_BASE = "https://qyapi.weixin.qq.com";
 export const WEBHOOK_LIMITS: ChannelLimits = { maxBytes: 2048, perTarget: 18, windowMs: 60_000, files: true };

@@ -1,4 +1,4 @@
-// A sliding-window count of messages per key, in this process. (The webhook channel keeps its own copy.)
+// A sliding-window count of messages per key, in this process (shared by the WeCom HTTP channels).
 // The outbox already queues by the channel's declared `limits` (in the database, across restarts and
 // instances); this is the channel's own backstop: a message that would go over is refused before it is
 // sent (DefiniteSendFailure, so the outbox tries again later) instead of being dropped by the platform.

@@ -1,5 +1,5 @@
 // One HTTP call to a WeCom endpoint, with a timeout, classified by what it tells about delivery.
-// (The 自建应用 channel keeps its own copy of this file: each channel folder stands alone.)
+// (Shared by the WeCom HTTP channels: the 自建应用 and the 群机器人 webhook.)
 //
 // WeCom answers HTTP 200 with `{ errcode, errmsg, … }`; errcode 0 is success. What a failure means for a
 // message depends on where it happened:
