@@ -56,12 +56,12 @@ export function snapshot<T>(read: Db, fn: (r: Tx) => Promise<T>): Promise<T> {
 }
 
 /**
- * Copy what the WAL holds back into the database file. PASSIVE waits for nobody; TRUNCATE also empties
- * the WAL file (so nothing deleted lingers in it). Returns false when another process kept it from
- * finishing (the next one copies the rest).
+ * Copy what the WAL holds back into the database file, waiting for nobody (PASSIVE). Returns false when
+ * another process kept it from finishing (the next one copies the rest). (Nothing relies on emptying the
+ * WAL any more: anonymous replies are sealed, see src/core/outbox.ts.)
  */
-export async function checkpoint(db: Db, mode: "PASSIVE" | "TRUNCATE" = "PASSIVE"): Promise<boolean> {
-  const [r] = await db.$queryRawUnsafe<{ busy: number | bigint }[]>(`PRAGMA wal_checkpoint(${mode})`);
+export async function checkpoint(db: Db): Promise<boolean> {
+  const [r] = await db.$queryRawUnsafe<{ busy: number | bigint }[]>(`PRAGMA wal_checkpoint(PASSIVE)`);
   return !Number(r?.busy);
 }
 
