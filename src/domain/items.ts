@@ -23,10 +23,10 @@ const bigrams = (s: string): string[] => {
   return cs.slice(1).map((c, i) => cs[i] + c);
 };
 
-/** Likeness of two normalised titles: the better of the bigram Dice coefficient and 1 − edit distance / length. */
 const SIMILAR_FIELDS = { id: true, no: true, title: true, unitName: true, status: true, deadline: true, anonymous: true, assigneeId: true, reporterId: true, sourceRoomId: true, category: true } as const;
 export type SimilarItem = Pick<Item, keyof typeof SIMILAR_FIELDS>;
 
+/** Likeness of two normalised titles: the better of the bigram Dice coefficient and 1 − edit distance / length. */
 export function titleLikeness(a: string, b: string): number {
   if (!a || !b) return 0;
   if (a === b) return 1;
@@ -277,18 +277,22 @@ export class Items {
   async similar(title: string, unit: string | null | undefined, exceptId: number, cap = 200): Promise<SimilarItem[]> {
     const a = normTitle(title);
     if (a.length < 4) return [];
-    const open = await this.tx.item.findMany({
-      where: { campaign: this.campaign, status: { not: "已销号" }, id: { not: exceptId }, ...(unit ? { OR: [{ unitName: unit }, { unitName: null }] } : {}) },
-      orderBy: { no: "desc" }, // the (campaign, no) index: newest first without sorting the campaign
-      take: cap,
-      select: SIMILAR_FIELDS, // what the reply and the visibility rules read, not whole rows (on every /上报)
-    });
-    return open
-      .map((i) => ({ i, score: titleLikeness(a, normTitle(i.title)) }))
+    // on every /上报: only id and title of the newest open items (the (campaign, no) index, no sorting),
+    // then the few that match in full
+    const open = await this.tx.$queryRawUnsafe<{ id: number | bigint; title: string }[]>(
+      `SELECT "id", "title" FROM "Item" WHERE "campaign" = ? AND "status" <> '已销号' AND "id" <> ? ${unit ? `AND ("unitName" = ? OR "unitName" IS NULL)` : ""} ORDER BY "no" DESC LIMIT ${Math.floor(cap)}`,
+      this.campaign,
+      exceptId,
+      ...(unit ? [unit] : []),
+    );
+    const best = open
+      .map((i) => ({ id: Number(i.id), score: titleLikeness(a, normTitle(i.title)) }))
       .filter((x) => x.score >= SIMILAR)
-      .sort((x, y) => y.score - x.score || x.i.no - y.i.no)
-      .slice(0, 3)
-      .map((x) => x.i);
+      .sort((x, y) => y.score - x.score || x.id - y.id)
+      .slice(0, 3);
+    if (!best.length) return [];
+    const rows = await this.tx.item.findMany({ where: { id: { in: best.map((b) => b.id) } }, select: SIMILAR_FIELDS });
+    return best.map((b) => rows.find((r) => r.id === b.id)!).filter(Boolean);
   }
 
   /** May `p` work on the item (progress, rectify, extend)? The assignee and the unit's 负责人 may. */
