@@ -11,11 +11,10 @@
 // minute and 1,000 an hour per member, the excess silently dropped — we declare 16 a minute, which keeps
 // both (16 × 60 = 960 an hour) with room to spare. Images ≤ 10 MB (JPG/PNG), files 5 B – 20 MB.
 import { readFile, stat } from "node:fs/promises";
-import { statSync } from "node:fs";
 import path from "node:path";
 import { DefiniteSendFailure, type Channel, type ChannelLimits, type Delivery, type Inbound, type Target } from "../../core/ports.ts";
 import { appHint, RATE_CODES, TOKEN_CODES, WecomApiError, WecomUncertainSend } from "./errors.ts";
-import { callJson, HttpFailure, mask, type ChannelLog, type Fetch } from "../wecom-common/http.ts";
+import { callJson, HttpFailure, mask, sizeWithin, type ChannelLog, type Fetch } from "../wecom-common/http.ts";
 import { SlidingWindow, type Slot } from "../wecom-common/limiter.ts";
 
 export { WecomApiError, WecomUncertainSend } from "./errors.ts";
@@ -233,15 +232,7 @@ export function createWecomAppChannel(o: WecomAppOptions): WecomAppChannel {
 
     canReach(d: Pick<Delivery, "target" | "file">) {
       if (d.target.kind !== "contact" || !USERID.test(d.target.id)) return false;
-      if (d.file) {
-        try {
-          const size = statSync(d.file).size;
-          return size >= MEDIA_MIN_BYTES && size <= APP_FILE_MAX_BYTES;
-        } catch {
-          return true; // send() says what is wrong with it
-        }
-      }
-      return true;
+      return !d.file || sizeWithin(d.file, MEDIA_MIN_BYTES, APP_FILE_MAX_BYTES);
     },
 
     async send(d: WecomDelivery) {

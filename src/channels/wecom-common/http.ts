@@ -7,6 +7,7 @@
 // - `timeout`, `network` (a reset mid-way), `server` (5xx), `badbody` (not WeCom's JSON): the server may
 //   have acted on it;
 // - an errcode ≠ 0 in the JSON: the server refused it (the caller turns that into a definite failure).
+import { statSync } from "node:fs";
 
 export type Fetch = typeof globalThis.fetch;
 
@@ -82,4 +83,14 @@ export async function callJson(fetchFn: Fetch, url: string, init: RequestInit, t
 /** A credential shortened for a log line: the first and last 4 characters. */
 export function mask(secret: string): string {
   return secret.length <= 10 ? "****" : `${secret.slice(0, 4)}…${secret.slice(-4)}`;
+}
+
+/** May a file of this size go (min ≤ size ≤ max)? A file that cannot be read is let through: send() says what is wrong with it. */
+export function sizeWithin(file: string, min: number, max: number): boolean {
+  try {
+    const size = statSync(file).size;
+    return size >= min && size <= max;
+  } catch {
+    return true;
+  }
 }

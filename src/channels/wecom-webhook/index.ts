@@ -11,10 +11,9 @@
 // that we could not (a send that timed out but went through) and for clocks that disagree.
 import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import { statSync } from "node:fs";
 import path from "node:path";
 import { DefiniteSendFailure, type Channel, type ChannelLimits, type Delivery, type Inbound } from "../../core/ports.ts";
-import { callJson, HttpFailure, mask, type ChannelLog, type Fetch } from "../wecom-common/http.ts";
+import { callJson, HttpFailure, mask, sizeWithin, type ChannelLog, type Fetch } from "../wecom-common/http.ts";
 import { SlidingWindow, type Slot } from "../wecom-common/limiter.ts";
 
 export { escapeMarkdown, md } from "./markdown.ts";
@@ -193,15 +192,7 @@ export function createWebhookChannel(o: WebhookOptions): WebhookChannel {
 
     canReach(d: Pick<Delivery, "target" | "file">) {
       if (d.target.kind !== "room" || !rooms.has(d.target.id)) return false;
-      if (d.file) {
-        try {
-          const size = statSync(d.file).size;
-          return size >= WEBHOOK_FILE_MIN_BYTES && size <= WEBHOOK_FILE_MAX_BYTES;
-        } catch {
-          return true; // send() says what is wrong with it
-        }
-      }
-      return true;
+      return !d.file || sizeWithin(d.file, WEBHOOK_FILE_MIN_BYTES, WEBHOOK_FILE_MAX_BYTES);
     },
 
     async send(d: WebhookDelivery) {
