@@ -49,8 +49,9 @@ async function latency() {
   for (const f of [file, file + "-wal", file + "-shm"]) rmSync(f, { force: true });
   copyFileSync(DB, file);
   const now = new Date("2026-06-03T10:00:00+08:00"); // June's 3rd workday: the circular for May is due
-  const transport = { limits: { maxBytes: 2000, perTarget: 1_000_000, windowMs: 60_000 }, sendText: async () => {}, sendFile: async () => {} };
-  const app = await App.open({ cfg, databaseUrl: "file:" + file, clock: { now: () => now }, transport, log: silentLogger, selfId: () => "bench", botNames: () => [], evidenceDir: path.join(DIR, "evidence"), filesDir: path.join(DIR, "files") });
+  // a channel that takes every message and sends it nowhere
+  const channel = { name: "null", limits: { maxBytes: 2000, perTarget: 1_000_000, windowMs: 60_000, files: true }, account: () => "", start: async () => {}, canReach: () => true, send: async () => {}, stop: async () => {} };
+  const app = await App.open({ cfg, databaseUrl: "file:" + file, clock: { now: () => now }, channels: [channel], log: silentLogger, evidenceDir: path.join(DIR, "evidence"), filesDir: path.join(DIR, "files") });
   const scheduler = new Scheduler(app.db, app.read, cfg, app.org, app.cal, silentLogger, path.join(DIR, "files"), [circularJob]);
   let running = true;
   const t0 = performance.now();

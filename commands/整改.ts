@@ -16,7 +16,7 @@ export default defineCommand({
     ctx.items.assertWorker(item, ctx.sender, "提交整改");
     const updated = await ctx.items.update(item, { status: "待验收", submitterId: ctx.sender.id });
     await ctx.items.event(updated, ctx.sender.id, "整改", a.note);
-    await ctx.reply(`已提交 #${item.no} 整改情况，等待${ctx.org.office.short}验收销号。\n请在 10 分钟内在此发送整改照片作为佐证。`);
+    await ctx.reply(`已提交 #${item.no} 整改情况，等待${ctx.org.office.short}验收销号。\n请在 10 分钟内${ctx.chat.kind === "room" ? "在本群或私聊我" : "在此"}发送整改照片作为佐证。`);
     for (const o of await ctx.items.tellOffice(`【待验收】#${item.no} ${item.unitName ? `【${item.unitName}】` : ""}${item.title}\n整改情况：${a.note}\n提交人：${ctx.sender.name}\n验收：/销号 #${item.no}　退回：/退回 #${item.no} 原因`, ctx.sender.id))
       await ctx.send(o);
   },

@@ -1,17 +1,17 @@
-// Wires one running Duban: database, roster, pipeline, sender. The transport and the clock come from
-// outside (Wechaty service or mock; system or virtual clock), so production, tests and replay run the
-// same code.
+// Wires one running Duban: database, roster, pipeline, sender, and starts its channels. The channels and
+// the clock come from outside (Wechaty, the WeCom channels or the mock chat; system or virtual clock), so
+// production, the playground, the replay harness and the tests run the same code.
 import path from "node:path";
 import { commands } from "../commands/index.ts";
 import { ConfigError } from "./config/load.ts";
-import type { Config } from "./config/schema.ts";
+import { configuredRoomId, type Config } from "./config/schema.ts";
 import type { Clock } from "./core/clock.ts";
 import { errText } from "./core/errors.ts";
 import type { Logger } from "./core/log.ts";
 import { clearStaleStaging, Pipeline, type InboundMessage, type Outcome } from "./core/pipeline.ts";
 import { Registry } from "./core/registry.ts";
 import type { Channel, Inbound } from "./core/ports.ts";
-import { Sender, transportChannel, type Transport } from "./core/sender.ts";
+import { Sender } from "./core/sender.ts";
 import { checkpoint, openDatabase, type Db, type Tx } from "./db/client.ts";
 import { Calendar } from "./domain/calendar.ts";
 import { Org } from "./domain/org.ts";
@@ -21,12 +21,9 @@ export interface AppOptions {
   cfg: Config;
   databaseUrl: string;
   clock: Clock;
-  /** the channels, in the order they are tried (SPEC §8); or one transport (tests, fixtures) */
-  channels?: Channel[];
-  transport?: Transport;
+  /** the channels, in the order the outbox tries them (SPEC §8) */
+  channels: Channel[];
   log: Logger;
-  selfId: () => string;
-  botNames: () => string[];
   evidenceDir: string;
   /** where exports (ledger, charts) are written; default next to the evidence: data/exports */
   filesDir?: string;
@@ -56,6 +53,9 @@ export class App {
   ) {}
 
   static async open(o: AppOptions): Promise<App> {
+    // a channel that failed to start reaches nothing: its rows go to the next channel that reaches them
+    const failed = new Set<Channel>();
+    const channels = o.channels.map((ch) => guarded(ch, failed));
     const { db, read, applied } = await openDatabase(o.databaseUrl);
     if (applied.length) o.log.info("db.migrated", { applied });
     const org = new Org(o.cfg);
@@ -78,25 +78,36 @@ export class App {
       clock: o.clock,
       registry: new Registry(commands),
       log: o.log,
-      selfId: o.selfId,
-      botNames: o.botNames,
+      // what the bot is called in a chat (`@督办助手 /上报 …`): every channel's names for it
+      botNames: () => [...new Set(channels.flatMap((c) => c.botNames?.() ?? []))],
       evidenceDir: o.evidenceDir,
       filesDir,
       beforeCommit: o.beforeCommit,
     });
-    const channels = o.channels ?? (o.transport ? [transportChannel(o.transport)] : []);
     const office = org.offices().map((m) => m.id);
     const sender = new Sender(db, channels, o.clock, o.log, { quiet: o.cfg.reminders.quiet, cal, office: () => office });
     await sender.recover();
+    // groups the config gives an id (a chatid, or a 群机器人 only): known from the start, bound by name
+    const configured = o.cfg.rooms.flatMap((r) => {
+      const id = configuredRoomId(r);
+      return id ? [{ id, topic: r.name }] : [];
+    });
+    for (const r of configured) await pipeline.noteRoom(r.id, r.topic, o.clock.now());
     const scheduler = new Scheduler(db, read, o.cfg, org, cal, o.log, filesDir);
-    const app = new App(db, read, o.cfg, org, cal, pipeline, sender, scheduler, o.clock, o.log, o.channels ?? []);
+    const app = new App(db, read, o.cfg, org, cal, pipeline, sender, scheduler, o.clock, o.log, o.channels);
     // every channel's inbound messages go to the pipeline (SPEC §8); a channel that cannot start is
-    // logged and the others go on (its rows route to the next channel that reaches them)
-    for (const ch of o.channels ?? []) {
+    // logged, counts as reaching nothing, and the others go on
+    for (const ch of o.channels) {
       const deliver = async (m: Inbound) => {
-        await app.handle(m).catch((e) => o.log.error("message.failed", { channel: ch.name, error: errText(e) }));
+        await app.handle(m).catch((e) => {
+          o.log.error("message.failed", { channel: ch.name, error: errText(e) });
+          throw e;
+        });
       };
-      await ch.start(deliver).catch((e) => o.log.error("channel.start_failed", { channel: ch.name, error: errText(e) }));
+      await ch.start(deliver).catch((e) => {
+        failed.add(ch);
+        o.log.error("channel.start_failed", { channel: ch.name, error: errText(e), msg: `通道 ${ch.name} 未能启动，发往它的消息改由其他通道发送（没有能送达的通道时标记失败并告知${o.cfg.office.short}）` });
+      });
     }
     return app;
   }
@@ -140,6 +151,25 @@ export class App {
     await this.read.$disconnect();
     await this.db.$disconnect();
   }
+}
+
+/** The channel as the sender sees it: reaching nothing once it is in `failed`. */
+function guarded(ch: Channel, failed: Set<Channel>): Channel {
+  return {
+    get name() {
+      return ch.name;
+    },
+    get limits() {
+      return ch.limits;
+    },
+    account: () => ch.account(),
+    botNames: () => ch.botNames?.() ?? [],
+    overhead: ch.overhead ? (t, m) => ch.overhead!(t, m) : undefined,
+    start: (d) => ch.start(d),
+    canReach: (d) => !failed.has(ch) && ch.canReach(d),
+    send: (d) => ch.send(d),
+    stop: () => ch.stop(),
+  };
 }
 
 /**

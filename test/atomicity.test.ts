@@ -47,7 +47,7 @@ function checkWhole(file: string, done: Set<string>): { items: number; events: n
     expect(ext.answered).toBe(ext.events);
     // every acknowledged message was committed (its key claimed in the same transaction)
     const claimed = new Set((raw.prepare(`SELECT key FROM ProcessedMessage`).all() as { key: string }[]).map((r) => r.key));
-    for (const id of done) expect(claimed.has(claimKey(`bot:${id}`)), `acknowledged message ${id} was not committed`).toBe(true);
+    for (const id of done) expect(claimed.has(claimKey(`direct::${id}`)), `acknowledged message ${id} was not committed`).toBe(true);
     const events = (raw.prepare(`SELECT COUNT(*) AS n FROM Event`).get() as { n: number }).n;
     return { items: items.length, events };
   } finally {

@@ -8,22 +8,21 @@ import { describe, expect, it } from "vitest";
 import { App } from "../src/app.ts";
 import { systemClock } from "../src/core/clock.ts";
 import { createLogger, type Logger } from "../src/core/log.ts";
-import type { Transport } from "../src/core/sender.ts";
+import type { Target } from "../src/core/ports.ts";
+import { fakeChannel } from "./fake-channel.ts";
 import { openDatabase } from "../src/db/client.ts";
 import { EVIDENCE_PNG, EXAMPLE_CONFIG, ROOT, bot, example } from "./helpers.ts";
 
 const G = "东村工作群";
 
 /** An App on `<dir>/d.db` (system clock) whose transport is `sendText`; files are dropped. */
-function openApp(dir: string, sendText: Transport["sendText"], o: { maxBytes?: number; log?: Logger } = {}) {
+function openApp(dir: string, sendText: (t: Target, text: string, mentions: string[]) => Promise<void>, o: { maxBytes?: number; log?: Logger } = {}) {
   return App.open({
     cfg: example(),
     databaseUrl: "file:" + path.join(dir, "d.db"),
     clock: systemClock,
-    transport: { limits: { maxBytes: o.maxBytes ?? 2000, perTarget: 100, windowMs: 60_000 }, sendText, async sendFile() {} },
+    channels: [fakeChannel(sendText, { maxBytes: o.maxBytes ?? 2000, perTarget: 100 })],
     log: o.log ?? createLogger("silent"),
-    selfId: () => "bot",
-    botNames: () => [],
     evidenceDir: dir,
   });
 }

@@ -41,7 +41,7 @@ describe("from a group message to 销号", () => {
     expect(item).toMatchObject({ status: "已销号", unitName: "东村", assigneeId: "zhangsan", submitterId: "zhangsan", deadline: "2026-03-20" });
     const events = await b.db.event.findMany({ where: { itemId: item.id }, orderBy: { id: "asc" } });
     expect(events.map((e) => e.kind)).toEqual(["上报", "交办", "进展", "整改", "佐证", "佐证", "销号"]);
-    expect(events.every((e) => e.messageKey?.startsWith("duban-bot:"))).toBe(true);
+    expect(events.every((e) => e.messageKey?.startsWith("mock:duban-bot:"))).toBe(true);
     expect(await b.db.evidence.count()).toBe(2);
 
     const card = await b.ask("wangwu", "/查询 #1", G);

@@ -126,16 +126,27 @@ describe("5. the loop closes with everyone concerned", () => {
     expect(await b.ask("wangwu", "/查询 #1", G)).toContain("张三 佐证：第 2 张照片");
   });
 
-  it("a photo in another chat within the window gets a hint, not silence; it is no evidence", async () => {
+  it("a photo in another group within the window gets a hint, not silence; it is no evidence", async () => {
     await b.say("ban1", "/上报 公开栏未更新 @东村 @张三 截止:3月20日");
     await b.say("zhangsan", "/整改 #1 已更新", G);
-    const got = await b.image("zhangsan");
-    expect(got).toEqual([expect.objectContaining({ to: "zhangsan", text: "#1 的整改照片请发在提交 /整改 的同一个聊天里（「东村工作群」群），请在 09:10 前到那里重新发送，这张不计入佐证" })]);
+    const got = await b.image("zhangsan", "作风整顿工作群");
+    expect(got).toEqual([expect.objectContaining({ room: "作风整顿工作群", mentions: ["zhangsan"], text: "#1 的整改照片请发在提交 /整改 的同一个聊天里（「东村工作群」群），请在 09:10 前到那里重新发送，这张不计入佐证" })]);
     expect(await b.db.evidence.count()).toBe(0);
     // another person in that chat, or after the window: still silence
     expect(await b.image("lisi", G)).toEqual([]);
     await b.at("2026-03-02T09:11:00+08:00");
-    expect(await b.image("zhangsan")).toEqual([]);
+    expect(await b.image("zhangsan", "作风整顿工作群")).toEqual([]);
+  });
+
+  it("a photo sent privately to the bot within the window counts for a /整改 made in a group (the 智能机器人 gets group photos only with an @)", async () => {
+    await b.say("ban1", "/上报 公开栏未更新 @东村 @张三 截止:3月20日");
+    expect(await b.ask("zhangsan", "/整改 #1 已更新", G)).toContain("请在 10 分钟内在本群或私聊我发送整改照片作为佐证");
+    const got = await b.image("zhangsan");
+    expect(got.find((o) => o.to === "zhangsan")?.text).toBe("已收到 #1 的整改佐证照片（第 1 张）");
+    expect(await b.db.evidence.count()).toBe(1);
+    // someone else's private photo is not theirs
+    expect(await b.image("lisi")).toEqual([]);
+    expect(await b.db.evidence.count()).toBe(1);
   });
 });
 

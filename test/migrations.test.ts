@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/client.ts";
 import { applyMigrations, diffSchemaAgainstMigrations, readMigrations } from "../src/db/engine.ts";
+import { fakeChannel } from "./fake-channel.ts";
 
 describe("migrations (offline, Prisma's own format)", () => {
   it("schema.prisma and prisma/migrations agree (run `npm run db:migrate -- <name>` when this fails)", async () => {
@@ -39,10 +40,8 @@ describe("the roster mirror", () => {
         cfg,
         databaseUrl: "file:" + path.join(dir, "d.db"),
         clock: systemClock,
-        transport: { limits: { maxBytes: 2000, perTarget: 20, windowMs: 60_000 }, sendText: async () => {}, sendFile: async () => {} },
+        channels: [fakeChannel(async () => {})],
         log: silentLogger,
-        selfId: () => "bot",
-        botNames: () => [],
         evidenceDir: path.join(dir, "evidence"),
       });
     const cfg = example();

@@ -1,6 +1,6 @@
 // The console playground's clock (README "本地演练"): where it starts and how it is moved.
 import { describe, expect, it } from "vitest";
-import { clockCommand, playgroundStart } from "../src/transport/console.ts";
+import { clockCommand, playgroundStart } from "../src/playground/console.ts";
 import { Calendar } from "../src/domain/calendar.ts";
 import { example } from "./helpers.ts";
 

@@ -8,7 +8,8 @@ import { App } from "../src/app.ts";
 import { VirtualClock } from "../src/core/clock.ts";
 import { silentLogger } from "../src/core/log.ts";
 import { insertOutgoing, type Outgoing, type Target } from "../src/core/outbox.ts";
-import { Sender, transportChannel, type Transport } from "../src/core/sender.ts";
+import { Sender } from "../src/core/sender.ts";
+import { fakeChannel } from "./fake-channel.ts";
 import { TimeoutError } from "../src/core/timeout.ts";
 import { openDatabase, type Db } from "../src/db/client.ts";
 import { bot, example } from "./helpers.ts";
@@ -102,16 +103,16 @@ describe("the rate window is kept in the database", () => {
     const two = await openDatabase(url);
     const clock = new VirtualClock(new Date("2026-03-02T09:00:00+08:00"));
     const sent: { by: string; at: number; text: string }[] = [];
-    const transport = (by: string): Transport => ({
-      limits: { maxBytes: 100, perTarget: 5, windowMs: 60_000 },
-      async sendText(_t, text) {
-        for (let i = text.length % 3; i >= 0; i--) await new Promise((r) => setImmediate(r)); // let the other instance interleave
-        sent.push({ by, at: clock.now().getTime(), text });
-      },
-      async sendFile() {},
-    });
-    const a = new Sender(one.db, [transportChannel(transport("a"))], clock, silentLogger);
-    const c = new Sender(two.db, [transportChannel(transport("b"))], clock, silentLogger);
+    const channel = (by: string) =>
+      fakeChannel(
+        async (_t, text) => {
+          for (let i = text.length % 3; i >= 0; i--) await new Promise((r) => setImmediate(r)); // let the other instance interleave
+          sent.push({ by, at: clock.now().getTime(), text });
+        },
+        { maxBytes: 100, perTarget: 5 },
+      );
+    const a = new Sender(one.db, [channel("a")], clock, silentLogger);
+    const c = new Sender(two.db, [channel("b")], clock, silentLogger);
     const target: Target = { kind: "room", id: "r1@chatroom" };
     // 23 messages, some of them two parts long (two places in the window), and messages to other chats
     // between them (so that the instances are often busy with different rows of the one chat)
@@ -179,19 +180,18 @@ describe("no stuck send or download holds up anyone else", () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "duban-stall-"));
     const sent: { to: string; text: string }[] = [];
     let calls = 0;
-    const transport: Transport = {
-      limits: { maxBytes: 2000, perTarget: 100, windowMs: 60_000 },
-      async sendText(t, text) {
+    const channel = fakeChannel(
+      async (t, text) => {
         if (t.id === "ban1") {
           calls++;
           return new Promise<void>(() => {}); // a puppet that never answers for this chat
         }
         sent.push({ to: t.id, text });
       },
-      async sendFile() {},
-    };
-    const app = await App.open({ cfg: example(), databaseUrl: "file:" + path.join(dir, "d.db"), clock: { now: () => new Date("2026-03-02T10:00:00+08:00") }, transport, log: silentLogger, selfId: () => "bot", botNames: () => [], evidenceDir: dir });
-    const sender = new Sender(app.db, [transportChannel(transport)], { now: () => new Date("2026-03-02T10:00:00+08:00") }, silentLogger, { sendTimeoutMs: 6_000, patienceMs: 50 });
+      { perTarget: 100 },
+    );
+    const app = await App.open({ cfg: example(), databaseUrl: "file:" + path.join(dir, "d.db"), clock: { now: () => new Date("2026-03-02T10:00:00+08:00") }, channels: [channel], log: silentLogger, evidenceDir: dir });
+    const sender = new Sender(app.db, [channel], { now: () => new Date("2026-03-02T10:00:00+08:00") }, silentLogger, { sendTimeoutMs: 6_000, patienceMs: 50 });
     // a 干部's report: the reply to him and a notice to each 督办员 (ban1's send hangs)
     await app.pipeline.handle(msg("m1", "zhangsan", "/上报 村务公开栏三个月未更新"));
     const t0 = Date.now();
@@ -221,10 +221,8 @@ describe("no stuck send or download holds up anyone else", () => {
       cfg: example(),
       databaseUrl: "file:" + path.join(dir, "d.db"),
       clock: { now: () => new Date() },
-      transport: { limits: { maxBytes: 2000, perTarget: 100, windowMs: 60_000 }, async sendText(_t, text) { sent.push(text); }, async sendFile() {} },
+      channels: [fakeChannel(async (_t, text) => void sent.push(text), { perTarget: 100 })],
       log: silentLogger,
-      selfId: () => "bot",
-      botNames: () => [],
       evidenceDir: dir,
     });
     app.pipeline.downloadTimeoutMs = 200;

@@ -71,6 +71,10 @@ const member = z.strictObject({
 const room = z.strictObject({
   name,
   circular: z.union([z.boolean(), z.literal("full")], { error: "应为 true、false 或 full" }).default(false),
+  /** the group's chat id on the platform (the 智能机器人's chatid), when Duban cannot learn it from the group itself */
+  chatid: z.string({ error: "应为群的 chatid（文字）" }).trim().min(1, { error: "不能为空" }).max(128, { error: "不能超过 128 个字符" }).optional(),
+  /** the key of the group's 群机器人 (or its whole webhook address): Duban sends to this group through it */
+  webhook: z.string({ error: "应为群机器人的 key 或 Webhook 地址（文字）" }).trim().min(1, { error: "不能为空" }).optional(),
 });
 /** who signs circulars and is named in replies; defaults derived from `org` */
 const office = z.strictObject({ name: name.optional(), short: name.optional() });
@@ -258,10 +262,15 @@ const baseSchema = z
         });
       });
       const roomNames = new Set<string>();
+      const chatids = new Map<string, string>();
       list(c.rooms).map(rec).forEach((r, i) => {
         if (typeof r.name !== "string") return;
         if (roomNames.has(r.name)) issue(["rooms", i, "name"], `群「${r.name}」重复`);
         roomNames.add(r.name);
+        if (typeof r.chatid !== "string") return;
+        const other = chatids.get(r.chatid.trim());
+        if (other !== undefined) issue(["rooms", i, "chatid"], `chatid ${r.chatid} 已是群「${other}」的，一个 chatid 只能对应一个群`);
+        else chatids.set(r.chatid.trim(), r.name);
       });
     },
     { when: () => true },
@@ -316,3 +325,13 @@ export const configSchema = baseSchema.transform((c) => ({
 export type Config = z.output<typeof configSchema>;
 export type UnitConfig = Config["units"][number];
 export type MemberConfig = Config["members"][number];
+export type RoomConfig = Config["rooms"][number];
+
+/**
+ * The chat id Duban knows a configured group by before any message from it arrived: its `chatid`, else,
+ * for a group reached only through its 群机器人, `webhook:<name>`. Undefined: Duban learns the id from the
+ * chat itself (Wechaty gives group names; the 智能机器人 does not, there `/绑定` or `chatid` is needed).
+ */
+export function configuredRoomId(r: RoomConfig): string | undefined {
+  return r.chatid ?? (r.webhook ? `webhook:${r.name}` : undefined);
+}

@@ -25,8 +25,8 @@ import { utf8Bytes } from "./text.ts";
 import { TimeoutError, withTimeout } from "./timeout.ts";
 
 /**
- * A message as a channel hands it over (src/core/ports.ts). `channel` and `account` are optional while
- * the single-transport entry points (mock, Wechaty) do not set them: the bot's own id stands for both.
+ * A message as a channel hands it over (src/core/ports.ts). `channel` and `account` may be left out by
+ * code that calls the app directly (tests, fixtures): such messages are keyed as channel `direct`.
  */
 export type InboundMessage = Omit<Inbound, "channel" | "account"> & Partial<Pick<Inbound, "channel" | "account">>;
 
@@ -57,7 +57,7 @@ export interface PipelineDeps {
   clock: Clock;
   registry: Registry;
   log: Logger;
-  selfId: () => string;
+  /** the names the bot goes by in chats (an `@督办助手` before a command) */
   botNames: () => string[];
   evidenceDir: string;
   filesDir: string;
@@ -87,7 +87,7 @@ export class Pipeline {
 
   /** The dedupe key: the same message id on another channel or bot account is another message. */
   private key(msg: InboundMessage): string {
-    return msg.channel ? `${msg.channel}:${msg.account ?? ""}:${msg.id}` : `${this.d.selfId()}:${msg.id}`;
+    return `${msg.channel ?? "direct"}:${msg.account ?? ""}:${msg.id}`;
   }
 
   private async handleOne(msg: InboundMessage): Promise<Outcome> {
@@ -100,7 +100,7 @@ export class Pipeline {
     if (!parsed) {
       // a private message, an @-mention of the bot or a bare "/": a pointer to /帮助; anything else is
       // group talk and ignored
-      const toBot = msg.chat.kind === "private" || addressesBot(text, d.botNames(), msg.mentioned.some((m) => m.id === d.selfId()));
+      const toBot = msg.chat.kind === "private" || addressesBot(text, d.botNames(), !!msg.account && msg.mentioned.some((m) => m.id === msg.account));
       if (!toBot || !text.trim()) return "ignored";
       return this.replyOnly(msg, d.org.person(msg.senderId, msg.senderName), `我是${d.cfg.org}作风整顿督办助手，只认以 / 开头的命令。发送 /帮助 查看你能用的命令。`, now);
     }
@@ -211,9 +211,12 @@ export class Pipeline {
     const key = this.key(msg);
     // a photo that waited while the bot was down counts from when it was sent
     const sent = msg.sentAt && msg.sentAt.getTime() < now.getTime() ? msg.sentAt : now;
+    // a photo sent privately to the bot counts for the sender's latest /整改 in any chat (the 智能机器人
+    // receives a group photo only together with an @-mention of the bot); one in a group only for a
+    // /整改 in that group
     const rectification = (q: Tx | Db) =>
       q.event.findFirst({
-        where: { actorId: msg.senderId, kind: "整改", chatId: chat, at: { gte: new Date(sent.getTime() - EVIDENCE_WINDOW_MS) } },
+        where: { actorId: msg.senderId, kind: "整改", ...(msg.chat.kind === "private" ? {} : { chatId: chat }), at: { gte: new Date(sent.getTime() - EVIDENCE_WINDOW_MS) } },
         orderBy: { id: "desc" },
         include: { item: true },
       });

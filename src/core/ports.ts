@@ -57,6 +57,8 @@ export interface Channel {
   readonly limits: ChannelLimits;
   /** the bot account this channel instance speaks as (part of the dedupe key) */
   account(): string;
+  /** the names the bot goes by in chats on this channel (an `@督办助手` before a command is the bot's) */
+  botNames?(): string[];
   /** bytes the platform puts before the text for these mentions (e.g. `@姓名 ` per person) */
   overhead?(target: Target, mentions: string[]): number | Promise<number>;
   /** connect; inbound messages go to `deliver` (a send-only channel never calls it) */

@@ -1,5 +1,5 @@
-// The only code that talks to a transport. Drains the outbox in order, splits long text on line
-// boundaries under the transport's byte limit (counting what the transport adds: the `@name` prefix of
+// The only code that talks to the channels. Drains the outbox in order, splits long text on line
+// boundaries under the channel's byte limit (counting what the channel adds: the `@name` prefix of
 // mentions), and rate-limits per target by queueing (never dropping), in a window kept in the database
 // (SendLog) so that it holds across restarts and across instances on one database.
 // A row is marked "sending" before it goes out; after a crash such rows become "uncertain" and are not
@@ -18,45 +18,9 @@ import { dbTime, holdsKey, seal, SEALED_TARGET, shred, targetTag, unseal, type T
 import { splitByBytes } from "./text.ts";
 import { withTimeout } from "./timeout.ts";
 
-export interface TransportLimits {
-  /** UTF-8 bytes per text message, as the platform receives it (mention prefix included) */
-  maxBytes: number;
-  /** messages per target per window */
-  perTarget: number;
-  windowMs: number;
-}
-
-export interface Transport {
-  readonly limits: TransportLimits;
-  /**
-   * UTF-8 bytes the transport itself adds to a text sent to `target` with these mentions (Wechaty puts
-   * `@name` + U+2005 per mentioned contact, and a space, before the text). Absent: nothing is added.
-   */
-  overhead?(target: Target, mentions: string[]): Promise<number>;
-  sendText(target: Target, text: string, mentions: string[]): Promise<void>;
-  sendFile(target: Target, path: string): Promise<void>;
-}
-
 import { DefiniteSendFailure, type Channel } from "./ports.ts";
 import { insertOutgoing } from "./outbox.ts";
 export { DefiniteSendFailure };
-
-/**
- * A Transport as a channel that reaches every chat (tests and fixtures that still hand the app one
- * transport). Its sends and its limits are the transport's; it carries files.
- */
-export function transportChannel(t: Transport, name = "transport"): Channel {
-  return {
-    name,
-    limits: { ...t.limits, files: true },
-    account: () => "",
-    overhead: t.overhead ? (target, mentions) => t.overhead!(target, mentions) : undefined,
-    start: async () => {},
-    canReach: () => true,
-    send: (d) => (d.file ? t.sendFile(d.target, d.file) : t.sendText(d.target, d.text ?? "", d.mentions)),
-    stop: async () => {},
-  };
-}
 
 /** The dispatch-key prefix of the 督办员's notice that a chat cannot be reached (never reported itself). */
 const UNREACHABLE = "unreachable:";

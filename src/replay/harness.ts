@@ -9,11 +9,10 @@ import { App } from "../app.ts";
 import type { Config } from "../config/schema.ts";
 import { VirtualClock } from "../core/clock.ts";
 import { silentLogger, type Logger } from "../core/log.ts";
-import type { Target } from "../core/outbox.ts";
-import type { Transport, TransportLimits } from "../core/sender.ts";
+import type { Channel, Target } from "../core/ports.ts";
 import { Calendar } from "../domain/calendar.ts";
-import { limitsFrom, onMessages, wechatyTransport } from "../transport/wechaty.ts";
-import { BOT, MockWorld, type Said } from "../transport/mock-world.ts";
+import { createMockChannel, MockWorld, type Said } from "../channels/mock/index.ts";
+import { limitsFrom, type TextLimits } from "../channels/wechaty/index.ts";
 import type { Tx } from "../db/client.ts";
 import { useQueryCodeSource } from "../domain/query-code.ts";
 
@@ -95,8 +94,8 @@ export interface SimulationOptions {
   beforeCommit?: (tx: Tx) => Promise<void>;
   /** a database file to use instead of a fresh one */
   databaseFile?: string;
-  /** transport limits other than WeCom's (benchmarks) */
-  limits?: TransportLimits;
+  /** text limits other than the config's (benchmarks) */
+  limits?: TextLimits;
 }
 
 /**
@@ -111,7 +110,8 @@ export class Simulation {
   readonly outDir: string;
   readonly databaseFile: string;
   app: App | null = null;
-  private readonly transport: Transport;
+  /** the mock chat as a channel: the same one across restarts of the bot */
+  private readonly channel: Channel;
   private readonly waiters = new Map<string, { resolve: () => void; reject: (e: unknown) => void }[]>();
   /** messages sent while the bot was down: delivered when it starts, as a puppet replays them */
   private readonly backlog: Said[] = [];
@@ -125,26 +125,21 @@ export class Simulation {
     this.databaseFile = o.databaseFile ?? path.join(this.work, "duban.db");
     mkdirSync(this.outDir, { recursive: true });
     // what the bot sends, recorded as it goes out through the mock puppet
-    const base = wechatyTransport(this.world.bot, limitsFrom(o.cfg));
     const where = (t: Target) => (t.kind === "room" ? { room: this.world.topicOf.get(t.id) ?? t.id } : { to: t.id });
     const at = () => this.cal.iso(this.clock.now());
-    this.transport = {
-      limits: o.limits ?? base.limits,
-      overhead: base.overhead,
-      sendText: async (t, text, mentions) => {
-        await base.sendText(t, text, mentions);
-        o.write(JSON.stringify(t.kind === "room" ? { at: at(), ...where(t), text, mentions } : { at: at(), ...where(t), text }));
+    this.channel = createMockChannel(this.world, {
+      limits: o.limits ?? limitsFrom(o.cfg),
+      onSent: ({ target: t, text, file, mentions }) => {
+        if (file) {
+          const name = `${String(++this.fileSeq).padStart(3, "0")}-${path.basename(file)}`;
+          copyFileSync(file, path.join(this.outDir, name));
+          o.write(JSON.stringify(t.kind === "room" ? { at: at(), ...where(t), file: name, mentions: [] } : { at: at(), ...where(t), file: name }));
+        } else o.write(JSON.stringify(t.kind === "room" ? { at: at(), ...where(t), text: text ?? "", mentions } : { at: at(), ...where(t), text: text ?? "" }));
       },
-      sendFile: async (t, file) => {
-        await base.sendFile(t, file);
-        const name = `${String(++this.fileSeq).padStart(3, "0")}-${path.basename(file)}`;
-        copyFileSync(file, path.join(this.outDir, name));
-        o.write(JSON.stringify(t.kind === "room" ? { at: at(), ...where(t), file: name, mentions: [] } : { at: at(), ...where(t), file: name }));
+      done: (id, err) => {
+        const w = this.waiters.get(id)?.shift();
+        if (w) err ? w.reject(err) : w.resolve();
       },
-    };
-    onMessages(this.world.bot, async (m) => this.app?.handle(m), (id, err) => {
-      const w = this.waiters.get(id)?.shift();
-      if (w) err ? w.reject(err) : w.resolve();
     });
   }
 
@@ -166,10 +161,8 @@ export class Simulation {
       cfg: this.o.cfg,
       databaseUrl: "file:" + this.databaseFile,
       clock: this.clock,
-      transport: this.transport,
+      channels: [this.channel],
       log: this.o.log ?? silentLogger,
-      selfId: () => BOT.id,
-      botNames: () => [BOT.name],
       evidenceDir: path.join(this.work, "evidence"),
       beforeCommit: this.o.beforeCommit,
     });

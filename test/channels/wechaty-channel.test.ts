@@ -7,7 +7,7 @@ import { expect, it } from "vitest";
 import { createDuban } from "../../src/app.ts";
 import { createWechatyChannel } from "../../src/channels/wechaty/index.ts";
 import { silentLogger } from "../../src/core/log.ts";
-import { BOT, MockWorld } from "../../src/transport/mock-world.ts";
+import { MockWorld } from "../../src/channels/mock/index.ts";
 import { example } from "../helpers.ts";
 
 it("a private message through the wechaty channel is answered through it, the row marked with the channel", async () => {
@@ -17,7 +17,7 @@ it("a private message through the wechaty channel is answered through it, the ro
   await world.start();
   const handled: string[] = [];
   const channel = createWechatyChannel(world.bot, { name: "mock", done: (id) => handled.push(id) });
-  const app = await createDuban({ cfg, databaseUrl: "file:" + path.join(dir, "d.db"), clock: { now: () => new Date("2026-03-02T10:00:00+08:00") }, channels: [channel], log: silentLogger, selfId: () => BOT.id, botNames: () => [BOT.name], evidenceDir: path.join(dir, "evidence") });
+  const app = await createDuban({ cfg, databaseUrl: "file:" + path.join(dir, "d.db"), clock: { now: () => new Date("2026-03-02T10:00:00+08:00") }, channels: [channel], log: silentLogger, evidenceDir: path.join(dir, "evidence") });
   const member = cfg.members[0].id;
   world.deliver({ id: "w1", from: member, text: "/帮助", at: new Date("2026-03-02T10:00:00+08:00") });
   for (let i = 0; i < 200 && !handled.includes("w1"); i++) await new Promise((r) => setTimeout(r, 25));

@@ -187,10 +187,10 @@ describe("wecom-app: token", () => {
 describe("wecom-app: refusals reach the log in Chinese, naming what to check", () => {
   const refusedLine = (lines: Line[]) => lines.find((l) => l.level === "error" && (l.event === "wecom-app.refused" || l.event === "wecom-app.config"));
 
-  it("a wrong secret: start() logs it with WECOM_AGENT_SECRET, within seconds, and does not throw", async () => {
+  it("a wrong secret: start() logs it with WECOM_AGENT_SECRET within seconds and fails (the app then routes around the channel)", async () => {
     const { ch, lines } = await setup({}, { secret: "wrong-secret-000000000000" });
     const t0 = Date.now();
-    await ch.start(noDeliver);
+    await expect(ch.start(noDeliver)).rejects.toThrow(/凭证被拒绝/);
     expect(Date.now() - t0).toBeLessThan(3000);
     const l = refusedLine(lines)!;
     expect(l).toMatchObject({ errcode: 40001, check: "WECOM_AGENT_SECRET" });

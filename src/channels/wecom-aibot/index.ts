@@ -82,7 +82,13 @@ export interface AibotChannelOptions {
   botName?: string;
   /** the aibot gives no group name: `topic` of a group chat (default: its chatid) */
   topicOf?: (chatid: string) => string | undefined;
-  /** narrow what `canReach` accepts (default: any group chatid and any userid — the platform decides) */
+  /**
+   * which persons `canReach` accepts privately: `any` userid (the platform decides; the default), or only
+   * those `seen` writing to the bot privately since it started — what a deployment with the 自建应用
+   * beside it chooses, so that a digest to a leader who never wrote to the bot goes by the 自建应用
+   */
+  contacts?: "any" | "seen";
+  /** narrow what `canReach` accepts further (default: any group chatid; persons as `contacts` says) */
   reaches?: (d: Pick<Delivery, "target" | "file">) => boolean;
   timeouts?: AibotTimeouts;
   /** clock for the reply window (tests) */
@@ -152,6 +158,10 @@ export function createAibotChannel(opts: AibotChannelOptions): Channel {
   });
 
   const handles = new Map<string, Handle>();
+  /** the bot's display names: WECOM_AIBOT_NAME, and what group messages address it by */
+  const names = new Set<string>(opts.botName ? [opts.botName] : []);
+  /** persons who wrote to the bot privately (contacts: "seen") */
+  const seen = new Set<string>();
   let deliver: ((m: Inbound) => Promise<void>) | null = null;
   let chain: Promise<void> = Promise.resolve();
   let open = false; // the socket of the current attempt opened
@@ -273,8 +283,14 @@ export function createAibotChannel(opts: AibotChannelOptions): Channel {
     }
     const group = b.chattype === "group" && typeof b.chatid === "string" && b.chatid;
     const senderId = String(b.from.userid);
+    if (!group) seen.add(senderId);
     if (reqId) remember(reqId, group ? { kind: "room", id: b.chatid } : { kind: "contact", id: senderId });
-    const mentioned = group ? resolveMentions(text ?? "", opts.resolveMention, opts.botName ? [opts.botName] : []) : [];
+    // every group message reaching the bot @-mentions it, as "@名字 …" at the start: a first @word that
+    // names nobody of the roster is the bot's own display name (so "@督办助手 /上报 …" is a command
+    // even where WECOM_AIBOT_NAME is not set)
+    const lead = group ? /^\s*[@＠]([^\s@＠]+)\s/.exec(text ?? "") : null;
+    if (lead && !opts.resolveMention?.(lead[1])) names.add(lead[1]);
+    const mentioned = group ? resolveMentions(text ?? "", opts.resolveMention, [...names]) : [];
     // every group message that reaches the aibot @-mentioned it (the platform forwards nothing else)
     if (group && !mentioned.some((p) => p.id === account)) mentioned.unshift({ id: account, name: opts.botName ?? "" });
     const ts = typeof b.create_time === "number" ? b.create_time : Number(b.create_time);
@@ -355,6 +371,7 @@ export function createAibotChannel(opts: AibotChannelOptions): Channel {
     name: CHANNEL_NAME,
     limits: AIBOT_LIMITS,
     account: () => account,
+    botNames: () => [...names],
     overhead(target: Target, mentions: string[]) {
       return target.kind === "room" ? utf8Bytes(mentionPrefix(mentions)) : 0;
     },
@@ -376,6 +393,7 @@ export function createAibotChannel(opts: AibotChannelOptions): Channel {
     },
     canReach(d) {
       if (!d.target.id) return false;
+      if (d.target.kind === "contact" && opts.contacts === "seen" && !seen.has(d.target.id)) return false;
       return opts.reaches ? opts.reaches(d) : true;
     },
     async send(d: Delivery) {

@@ -21,6 +21,8 @@ export { WecomApiError, WecomUncertainSend } from "./errors.ts";
 export type { ChannelLog, Fetch } from "../wecom-common/http.ts";
 
 export const WECOM_DEFAULT_BASE = "https://qyapi.weixin.qq.com";
+/** gettoken's answers for a wrong or missing corp id / secret: nothing will work until they are corrected */
+const CREDENTIAL_CODES = new Set([40001, 40013, 40091, 41002, 41004]);
 export const WECOM_APP_LIMITS: ChannelLimits = { maxBytes: 2048, perTarget: 16, windowMs: 60_000, files: true };
 /** markdown content, as the platform counts it (the caller escapes and splits; see ../wecom-webhook/markdown.ts) */
 export const WECOM_APP_MARKDOWN_MAX_BYTES = 2048;
@@ -83,6 +85,8 @@ export function createWecomAppChannel(o: WecomAppOptions): WecomAppChannel {
   const baseHint = base === WECOM_DEFAULT_BASE ? "请检查本机能否访问 qyapi.weixin.qq.com（防火墙、代理）" : `请检查 WECOM_API_BASE（现为 ${base}）`;
 
   let cached: { token: string; refreshAt: number } | undefined;
+  /** the last check() failed because WeCom refused the credentials (or they are missing), not the network */
+  let refused = false;
   let inflight: Promise<string> | undefined;
 
   /** Missing or malformed settings, named by their variable (no network needed to find these). */
@@ -213,11 +217,13 @@ export function createWecomAppChannel(o: WecomAppOptions): WecomAppChannel {
     overhead: () => 0,
 
     async start(_deliver: (m: Inbound) => Promise<void>) {
-      // send only: `_deliver` is never called
-      await this.check();
+      // send only: `_deliver` is never called. Credentials refused (or missing): the channel is not
+      // started and reaches nothing (the app routes around it); the network down: it tries again per send
+      if (!(await this.check()) && refused) throw new Error(`企业微信自建应用的凭证被拒绝或不全，未启用（见上一行 wecom-app.not_ready）`);
     },
 
     async check() {
+      refused = false;
       try {
         await token();
         log.info("wecom-app.ready", {
@@ -225,6 +231,7 @@ export function createWecomAppChannel(o: WecomAppOptions): WecomAppChannel {
         });
         return true;
       } catch (e) {
+        refused = (e instanceof WecomApiError && CREDENTIAL_CODES.has(e.errcode)) || configProblem() !== undefined;
         log.error("wecom-app.not_ready", { msg: `企业微信自建应用不可用，私信将不能经它发出：${(e as Error).message}` });
         return false;
       }

@@ -78,6 +78,8 @@ export function createWebhookChannel(o: WebhookOptions): WebhookChannel {
   const log = o.log;
   const rooms = new Map(o.rooms.map((r) => [r.roomId, { ...r, key: webhookKey(r.key) }]));
   const window = new SlidingWindow(WEBHOOK_LIMITS.perTarget, WEBHOOK_LIMITS.windowMs, now);
+  /** groups whose key WeCom refused (93000): reached no more, their rows go by another channel */
+  const dead = new Set<string>();
   const baseHint = base === WECOM_DEFAULT_BASE ? "请检查本机能否访问 qyapi.weixin.qq.com（防火墙、代理）" : `请检查 WECOM_WEBHOOK_BASE（现为 ${base}）`;
   type Room = WebhookRoom & { key: string };
   const label = (r: Room) => `「${r.name ?? r.roomId}」`;
@@ -88,6 +90,7 @@ export function createWebhookChannel(o: WebhookOptions): WebhookChannel {
     let level: "warn" | "error" = "error";
     switch (errcode) {
       case 93000:
+        dead.add(r.roomId); // until the config is corrected and Duban restarted
         hint = `群${label(r)}的群机器人 key 无效，或机器人已被移出群、被删除：请检查 duban.yaml 中该群的 rooms[].webhook（群聊 → 群机器人 → 查看资料 → Webhook 地址里 key= 后面的部分）`;
         check = "rooms[].webhook";
         break;
@@ -177,7 +180,8 @@ export function createWebhookChannel(o: WebhookOptions): WebhookChannel {
         return;
       }
       if (o.checkOnStart === false) return;
-      await this.check();
+      const good = await this.check();
+      if (!good.length && dead.size === rooms.size) throw new Error("所有群机器人的 key 都被企业微信拒绝，群机器人通道未启用（见上一行 wecom-webhook.not_ready）");
     },
 
     async check() {
@@ -191,7 +195,7 @@ export function createWebhookChannel(o: WebhookOptions): WebhookChannel {
     },
 
     canReach(d: Pick<Delivery, "target" | "file">) {
-      if (d.target.kind !== "room" || !rooms.has(d.target.id)) return false;
+      if (d.target.kind !== "room" || !rooms.has(d.target.id) || dead.has(d.target.id)) return false;
       return !d.file || sizeWithin(d.file, WEBHOOK_FILE_MIN_BYTES, WEBHOOK_FILE_MAX_BYTES);
     },
 

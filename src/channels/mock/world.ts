@@ -6,7 +6,7 @@ import path from "node:path";
 import { FileBox } from "file-box";
 import { WechatyBuilder, types, type Wechaty } from "wechaty";
 import { mock, PuppetMock } from "wechaty-puppet-mock";
-import type { Config } from "../config/schema.ts";
+import type { Config } from "../../config/schema.ts";
 
 export const BOT = { id: "duban-bot", name: "督办助手" };
 

@@ -4,7 +4,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, it } from "vitest";
-import { ROOT } from "./helpers.ts";
+import { ROOT } from "../helpers.ts";
 
 it("an unreachable puppet service is logged as wechaty.error within seconds, not silent", async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "duban-prod-"));
@@ -43,11 +43,11 @@ it("an unreachable puppet service is logged as wechaty.error within seconds, not
 });
 
 it("a group or contact lookup that never answers is a definite failure (nothing was said yet: safe to retry)", async () => {
-  const { wechatyTransport } = await import("../src/transport/wechaty.ts");
-  const { DefiniteSendFailure } = await import("../src/core/sender.ts");
+  const { wechatySender } = await import("../../src/channels/wechaty/adapter.ts");
+  const { DefiniteSendFailure } = await import("../../src/core/ports.ts");
   const never = () => new Promise<never>(() => {});
   const bot = { Room: { find: never }, Contact: { find: never } } as any;
-  const t = wechatyTransport(bot, { maxBytes: 2000, perTarget: 20, windowMs: 60_000 }, 100);
+  const t = wechatySender(bot, { maxBytes: 2000, perTarget: 20, windowMs: 60_000 }, 100);
   const started = Date.now();
   await expect(t.sendText({ kind: "room", id: "r1" }, "你好", [])).rejects.toBeInstanceOf(DefiniteSendFailure);
   await expect(t.sendText({ kind: "contact", id: "c1" }, "你好", [])).rejects.toBeInstanceOf(DefiniteSendFailure);

@@ -12,9 +12,8 @@ import type { Config } from "../config/schema.ts";
 import { PlaygroundClock } from "../core/clock.ts";
 import { Calendar } from "../domain/calendar.ts";
 import type { Logger } from "../core/log.ts";
-import type { Transport } from "../core/sender.ts";
-import { BOT, MockWorld } from "./mock-world.ts";
-import { limitsFrom, onMessages, wechatyTransport } from "./wechaty.ts";
+import { BOT, createMockChannel, MockWorld } from "../channels/mock/index.ts";
+import { limitsFrom } from "../channels/wechaty/index.ts";
 
 /** Where the playground's clock starts, and the banner line that says why. */
 export function playgroundStart(cfg: Config, wall: Date): { start: Date; note: string } {
@@ -64,45 +63,38 @@ export async function runConsole(cfg: Config, o: { databaseUrl: string; configPa
   const { start, note } = playgroundStart(cfg, new Date());
   const clock = new PlaygroundClock(start);
   const world = new MockWorld(cfg);
-  const base = wechatyTransport(world.bot, limitsFrom(cfg));
   const nameOf = (id: string) => cfg.members.find((m) => m.id === id)?.name ?? id;
   const print = (s: string) => {
     process.stdout.write(`\r${s}\n`);
     rl?.prompt(true);
   };
-  const transport: Transport = {
-    limits: base.limits,
-    overhead: base.overhead,
-    async sendText(t, text, mentions) {
-      await base.sendText(t, text, mentions);
+  const handled = new Map<string, () => void>();
+  const channel = createMockChannel(world, {
+    limits: limitsFrom(cfg),
+    onSent({ target: t, text, file, mentions }) {
       const head = t.kind === "room" ? `[${world.topicOf.get(t.id) ?? t.id}]` : `[私聊 → ${nameOf(t.id)}]`;
+      if (file) return print(`${head} ${BOT.name} 发送文件：${file}`);
       const at = mentions.length ? mentions.map((m) => "@" + nameOf(m)).join(" ") + " " : "";
-      print(`${head} ${BOT.name}：${at}${text.replace(/\n/g, "\n    ")}`);
+      print(`${head} ${BOT.name}：${at}${(text ?? "").replace(/\n/g, "\n    ")}`);
     },
-    async sendFile(t, file) {
-      await base.sendFile(t, file);
-      print(`[${t.kind === "room" ? world.topicOf.get(t.id) : "私聊 → " + nameOf(t.id)}] ${BOT.name} 发送文件：${file}`);
+    done(id, e) {
+      if (e) print(`（出错：${(e as Error).message}）`);
+      handled.get(id)?.();
+      handled.delete(id);
     },
-  };
+  });
+  await world.start();
   const app = await App.open({
     cfg,
     databaseUrl: o.databaseUrl,
     clock,
-    transport,
+    channels: [channel],
     log: o.log,
-    selfId: () => BOT.id,
-    botNames: () => [BOT.name],
     evidenceDir: path.resolve("data/evidence"),
   });
   // a playground database used before: carry on from where its clock had got to
   const last = (await app.db.outbox.findFirst({ orderBy: { createdAt: "desc" }, select: { createdAt: true } }))?.createdAt;
   if (last && last.getTime() > clock.now().getTime()) clock.set(last);
-  const handled = new Map<string, () => void>();
-  onMessages(world.bot, (m) => app.handle(m), (id, e) => {
-    if (e) print(`（出错：${(e as Error).message}）`);
-    handled.get(id)?.();
-    handled.delete(id);
-  });
   /** Say something as `from` (in `inRoom`, or privately) and wait until the bot is done with it. */
   const deliver = (from: string, inRoom: string | undefined, s: { text?: string; image?: string }) => {
     const id = `c${Date.now()}-${++seq}`;
@@ -111,7 +103,6 @@ export async function runConsole(cfg: Config, o: { databaseUrl: string; configPa
       world.deliver({ id, from, room: inRoom, ...s, at: clock.now() });
     });
   };
-  await world.start();
   await app.noteRooms(world.roomList(), clock.now());
   // one thing at a time: a tick, a jump of the clock or a typed line
   let busy: Promise<unknown> = Promise.resolve();

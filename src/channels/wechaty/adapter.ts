@@ -1,19 +1,31 @@
-// The Wechaty adapter: the only place that knows Wechaty. Inbound: a Wechaty message → InboundMessage.
-// Outbound: the sender's Transport (text with @-mentions, files).
+// The Wechaty adapter: the only place that knows Wechaty. Inbound: a Wechaty message → Inbound (without
+// the channel's name and account, which index.ts adds). Outbound: text with @-mentions, and files.
 import { readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
 import { FileBox } from "file-box";
 import { types, type Wechaty } from "wechaty";
-import type { InboundMessage } from "../core/pipeline.ts";
-import type { Target } from "../core/outbox.ts";
-import { DefiniteSendFailure, type Transport, type TransportLimits } from "../core/sender.ts";
-import { utf8Bytes } from "../core/text.ts";
-import { TimeoutError, withTimeout } from "../core/timeout.ts";
+import { DefiniteSendFailure, type ChannelLimits, type Inbound, type Target } from "../../core/ports.ts";
+import { utf8Bytes } from "../../core/text.ts";
+import { TimeoutError, withTimeout } from "../../core/timeout.ts";
+
+/** Text limits of a chat platform (files: see ChannelLimits). */
+export type TextLimits = Omit<ChannelLimits, "files">;
+/** A message as this adapter reads it: an Inbound but for the channel's name and account. */
+export type WechatyInbound = Omit<Inbound, "channel" | "account">;
+
+/** What the Wechaty channel sends with (index.ts). */
+export interface WechatySender {
+  readonly limits: TextLimits;
+  /** UTF-8 bytes room.say puts before the text: `@name` + U+2005 per mentioned contact, and a space */
+  overhead(target: Target, mentions: string[]): Promise<number>;
+  sendText(target: Target, text: string, mentions: string[]): Promise<void>;
+  sendFile(target: Target, path: string): Promise<void>;
+}
 
 /** WeCom text messages are safe under 2,048 bytes; 20 messages a minute per chat. */
-export const WECOM_LIMITS: TransportLimits = { maxBytes: 2000, perTarget: 20, windowMs: 60_000 };
+export const WECOM_LIMITS: TextLimits = { maxBytes: 2000, perTarget: 20, windowMs: 60_000 };
 
-export function limitsFrom(cfg: { sending: { maxBytes: number; perTargetPerMinute: number } }): TransportLimits {
+export function limitsFrom(cfg: { sending: { maxBytes: number; perTargetPerMinute: number } }): TextLimits {
   return { maxBytes: cfg.sending.maxBytes, perTarget: cfg.sending.perTargetPerMinute, windowMs: 60_000 };
 }
 
@@ -22,7 +34,7 @@ export const LOOKUP_TIMEOUT_MS = 15_000;
 /** Wechaty's separator after each `@name` of a mention (room.say). */
 const AT_SEPARATOR = "\u2005";
 
-export function wechatyTransport(bot: Wechaty, limits: TransportLimits = WECOM_LIMITS, lookupTimeoutMs = LOOKUP_TIMEOUT_MS): Transport {
+export function wechatySender(bot: Wechaty, limits: TextLimits = WECOM_LIMITS, lookupTimeoutMs = LOOKUP_TIMEOUT_MS): WechatySender {
   // a lookup that does not answer: nothing was sent, safe to retry
   const lookup = <T,>(p: Promise<T>, what: string) =>
     withTimeout(p, lookupTimeoutMs, what).catch((e) => {
@@ -80,7 +92,7 @@ function sentAt(msg: any): Date | undefined {
 }
 
 /** Normalize a Wechaty message. Returns null for the bot's own messages and kinds we do not read. */
-export async function toInbound(bot: Wechaty, msg: any): Promise<InboundMessage | null> {
+export async function toInbound(bot: Wechaty, msg: any): Promise<WechatyInbound | null> {
   if (msg.self()) return null;
   const type = msg.type();
   if (type !== types.Message.Text && type !== types.Message.Image) return null;
@@ -125,7 +137,7 @@ export async function toInbound(bot: Wechaty, msg: any): Promise<InboundMessage 
  * `message` event fires after each message's payload has loaded, so a private message can overtake an
  * earlier group message; we listen on the puppet and load each message inside one chain instead.
  */
-export function onMessages(bot: Wechaty, handle: (m: InboundMessage) => Promise<unknown>, done?: (id: string, err?: unknown) => void): void {
+export function onMessages(bot: Wechaty, handle: (m: WechatyInbound) => Promise<unknown>, done?: (id: string, err?: unknown) => void): void {
   let chain: Promise<void> = Promise.resolve();
   const listen = (puppet: any) => puppet.on("message", ({ messageId }: { messageId: string }) => {
     chain = chain.then(async () => {

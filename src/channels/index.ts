@@ -1,0 +1,69 @@
+// Which channels run, from the environment and the config (SPEC §8), in the order the outbox tries them:
+// Wechaty, the 智能机器人, the 自建应用, the 群机器人. None: npm start is the local playground.
+// This is the one place that knows every channel by name; the core knows none.
+import type { Config } from "../config/schema.ts";
+import { configuredRoomId } from "../config/schema.ts";
+import type { Channel } from "../core/ports.ts";
+import type { Logger } from "../core/log.ts";
+import { limitsFrom } from "./wechaty/index.ts";
+import { wechatyServiceFromEnv, type ServiceChannel } from "./wechaty/service.ts";
+import { createAibotChannel } from "./wecom-aibot/index.ts";
+import { createWecomAppChannel, wecomAppOptionsFromEnv } from "./wecom-app/index.ts";
+import { createWebhookChannel } from "./wecom-webhook/index.ts";
+
+export interface ChannelSetup {
+  channels: Channel[];
+  /** the Wechaty service, when switched on (main binds its groups after login) */
+  wechaty?: ServiceChannel;
+  /** problems found before connecting anything (a half-set pair of variables): the bot does not start */
+  problems: string[];
+}
+
+export function channelsFromEnv(env: NodeJS.ProcessEnv, cfg: Config, log: Logger): ChannelSetup {
+  const channels: Channel[] = [];
+  const problems: string[] = [];
+  const wechaty = wechatyServiceFromEnv(env, limitsFrom(cfg), log);
+  if (wechaty) channels.push(notWebhookOnly(wechaty.channel));
+
+  const botId = env.WECOM_AIBOT_ID?.trim();
+  const secret = env.WECOM_AIBOT_SECRET?.trim();
+  const app = wecomAppOptionsFromEnv(env, log);
+  if (botId || secret) {
+    if (!botId) problems.push("设置了 WECOM_AIBOT_SECRET，但缺少 WECOM_AIBOT_ID（智能机器人的 Bot ID）");
+    else if (!secret) problems.push("设置了 WECOM_AIBOT_ID，但缺少 WECOM_AIBOT_SECRET（智能机器人的 Secret）");
+    else {
+      const byName = new Map(cfg.members.map((m) => [m.name, m.id]));
+      const topics = new Map(cfg.rooms.filter((r) => r.chatid).map((r) => [r.chatid!, r.name]));
+      channels.push(
+        notWebhookOnly(createAibotChannel({
+          botId,
+          secret,
+          wsUrl: env.WECOM_AIBOT_WS_URL?.trim() || undefined,
+          log,
+          botName: env.WECOM_AIBOT_NAME?.trim() || undefined,
+          resolveMention: (name) => byName.get(name),
+          topicOf: (chatid) => topics.get(chatid),
+          // with the 自建应用 beside it, people who never wrote to the 智能机器人 are reached by the 自建应用
+          contacts: app ? "seen" : "any",
+        })),
+      );
+    }
+  }
+  if (app) channels.push(createWecomAppChannel(app));
+
+  const hooks = cfg.rooms.filter((r) => r.webhook);
+  if (hooks.length)
+    channels.push(
+      createWebhookChannel({
+        rooms: hooks.map((r) => ({ roomId: configuredRoomId(r)!, key: r.webhook!, name: r.name })),
+        base: env.WECOM_WEBHOOK_BASE?.trim() || undefined,
+        log,
+      }),
+    );
+  return { channels, wechaty, problems };
+}
+
+/** A group known only by its 群机器人 (`webhook:<name>`, see configuredRoomId) is no chat this channel is in. */
+function notWebhookOnly(ch: Channel): Channel {
+  return { ...ch, canReach: (d) => !(d.target.kind === "room" && d.target.id.startsWith("webhook:")) && ch.canReach(d) };
+}
