@@ -25,5 +25,6 @@ import 帮助 from "./帮助.ts";
 import 通报 from "./通报.ts";
 import 台账 from "./台账.ts";
 import 总结 from "./总结.ts";
+import 看板 from "./看板.ts";
 
-export const commands: readonly CommandDef[] = [上报, 匿名上报, 交办, 指派, 认领, 进展, 整改, 销号, 退回, 延期, 同意延期, 拒绝延期, 长期, 节点, 查询, 我的, 逾期, 统计, 通报, 台账, 总结, 绑定, 解绑, 匿名查询, 帮助];
+export const commands: readonly CommandDef[] = [上报, 匿名上报, 交办, 指派, 认领, 进展, 整改, 销号, 退回, 延期, 同意延期, 拒绝延期, 长期, 节点, 查询, 我的, 逾期, 统计, 通报, 台账, 总结, 看板, 绑定, 解绑, 匿名查询, 帮助];

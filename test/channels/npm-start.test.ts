@@ -63,6 +63,7 @@ it("npm start with WECOM_AIBOT_* and a rooms[].webhook: a private /上报 is ans
     WECOM_AIBOT_SECRET: "prod-secret",
     WECOM_AIBOT_WS_URL: aibot.wsUrl,
     WECOM_WEBHOOK_BASE: wecom.base,
+    DUBAN_WEB_PORT: "0",
   });
   await until(() => lines.some((l) => l.event === "duban.start"), "duban.start");
   expect(lines.find((l) => l.event === "duban.start")!.channels).toEqual(["wecom-aibot", "wecom-webhook"]);

@@ -16,6 +16,7 @@ it("an unreachable puppet service is logged as wechaty.error within seconds, not
       WECHATY_PUPPET_SERVICE_ENDPOINT: "127.0.0.1:9", // loopback, nothing listens there
       WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT: "true",
       DATABASE_URL: "file:" + path.join(dir, "duban.db"),
+      DUBAN_WEB_PORT: "0",
       DUBAN_EVIDENCE_DIR: path.join(dir, "evidence"),
     },
     stdio: ["ignore", "ignore", "pipe"],

@@ -1,0 +1,62 @@
+// Dashboard access (SPEC §3 /看板, §8 Web): a one-time link opens a session. Tokens and session ids are
+// 256-bit random values; only their sha256 is stored, so a copy of the database opens nothing. A link is
+// good once, for 10 minutes; a session for 8 hours, until logged out. Both live in the database: they
+// survive a restart and every instance on the database knows them.
+import { createHash, randomBytes } from "node:crypto";
+import type { Db, Tx } from "../db/client.ts";
+
+export const LINK_TTL_MS = 10 * 60_000;
+export const SESSION_TTL_MS = 8 * 3600_000;
+export const SESSION_COOKIE = "duban_session";
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+const token = () => randomBytes(32).toString("base64url");
+
+/** The address put into /看板 links (SPEC §8): DUBAN_PUBLIC_URL, else http://<host>:<port>. */
+export function webAddress(env: NodeJS.ProcessEnv = process.env): { host: string; port: number; publicUrl: string } {
+  const host = env.DUBAN_WEB_HOST?.trim() || "127.0.0.1";
+  const port = Number(env.DUBAN_WEB_PORT?.trim() || 7070);
+  const publicUrl = (env.DUBAN_PUBLIC_URL?.trim() || `http://${host.includes(":") ? `[${host}]` : host}:${port}`).replace(/\/+$/, "");
+  return { host, port, publicUrl };
+}
+
+/** A new one-time link for `memberId` (in the command's transaction); returns the token to put in it. */
+export async function issueLink(tx: Tx, memberId: string, now: Date): Promise<string> {
+  const t = token();
+  await tx.webToken.create({ data: { hash: sha256(t), memberId, createdAt: now, expiresAt: new Date(now.getTime() + LINK_TTL_MS) } });
+  // expired links are of no use to anyone: gone with the next one issued
+  await tx.webToken.deleteMany({ where: { expiresAt: { lt: new Date(now.getTime() - LINK_TTL_MS) } } });
+  return t;
+}
+
+export type Redeemed = { ok: true; session: string; memberId: string } | { ok: false; why: "unknown" | "used" | "expired" };
+
+/** Use a link: once, unexpired. Opens a session; returns its cookie value. */
+export async function redeemLink(db: Db, t: string, now: Date): Promise<Redeemed> {
+  const hash = sha256(t);
+  return db.$transaction(async (tx) => {
+    const row = await tx.webToken.findUnique({ where: { hash } });
+    if (!row) return { ok: false, why: "unknown" } as const;
+    if (row.usedAt) return { ok: false, why: "used" } as const;
+    if (row.expiresAt.getTime() <= now.getTime()) return { ok: false, why: "expired" } as const;
+    // marked used only if nobody else used it meanwhile (two instances, two clicks)
+    const took = await tx.webToken.updateMany({ where: { hash, usedAt: null }, data: { usedAt: now } });
+    if (took.count !== 1) return { ok: false, why: "used" } as const;
+    const session = token();
+    await tx.webSession.create({ data: { hash: sha256(session), memberId: row.memberId, createdAt: now, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) } });
+    return { ok: true, session, memberId: row.memberId } as const;
+  });
+}
+
+/** The member of a live session, or null. */
+export async function sessionMember(db: Db, session: string | undefined, now: Date): Promise<string | null> {
+  if (!session) return null;
+  const row = await db.webSession.findUnique({ where: { hash: sha256(session) } });
+  if (!row || row.revokedAt || row.expiresAt.getTime() <= now.getTime()) return null;
+  return row.memberId;
+}
+
+export async function revokeSession(db: Db, session: string | undefined, now: Date): Promise<void> {
+  if (!session) return;
+  await db.webSession.updateMany({ where: { hash: sha256(session), revokedAt: null }, data: { revokedAt: now } });
+}
