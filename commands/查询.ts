@@ -3,18 +3,9 @@ import { defineCommand } from "../src/core/command.ts";
 import { clip } from "../src/core/text.ts";
 import { fmtDate } from "../src/domain/calendar.ts";
 import { milestoneOf } from "./节点.ts";
-import { cardAt, isAnonymous, levelFor, showsTimeline } from "../src/domain/visibility.ts";
+import { cardAt, eventDetail, isAnonymous, levelFor, showsTimeline } from "../src/domain/visibility.ts";
 
 const SHOWN = 15;
-
-/** An event's detail as people read it: dates as 3月20日 (stored as 2026-03-20), a photo as 第 N 张照片. */
-function shownDetail(kind: string, detail: string, today: string): string {
-  if (kind === "佐证") {
-    const n = /^\d+-(\d+)\.\w+$/.exec(detail); // events recorded before photos were named so
-    if (n) return `第 ${n[1]} 张照片`;
-  }
-  return detail.replace(/\b(\d{4}-\d{2}-\d{2})\b/g, (d) => fmtDate(d, today));
-}
 
 // As much as the asker may see (SPEC §1): the timeline and evidence only at full or unit level; an answer
 // the group may not see goes privately. Any answer about an anonymous item is deleted once sent.
@@ -52,7 +43,7 @@ export default defineCommand({
         const who = e.actorId ? ctx.org.name(e.actorId) : e.kind === "匿名上报" ? "匿名" : "系统";
         const time = `${fmtDate(l.ymd, ctx.today)} ${String(l.hh).padStart(2, "0")}:${String(l.mm).padStart(2, "0")}`;
         // a report's words are the card's title (never shown for an anonymous item below full level)
-        lines.push(`${time} ${who} ${e.kind}${e.detail && e.kind !== "上报" && e.kind !== "匿名上报" ? "：" + clip(shownDetail(e.kind, e.detail, ctx.today), 60) : ""}`);
+        lines.push(`${time} ${who} ${e.kind}${e.detail && e.kind !== "上报" && e.kind !== "匿名上报" ? "：" + clip(eventDetail(e.kind, e.detail, ctx.today), 60) : ""}`);
       }
     }
     await ctx.replyAbout([item], lines.join("\n"), { ephemeral: isAnonymous(item) });

@@ -189,3 +189,13 @@ export function tooMuchFor(org: Org, asker: Audience, group: Audience, items: re
 
 /** The one line a group gets when the answer went privately. */
 export const SENT_PRIVATELY = "详情已私信发给你";
+
+/** An event's detail as people read it: dates as 3月20日 (stored as 2026-03-20), a photo as 第 N 张照片. */
+export function eventDetail(kind: string, detail: string, today: string): string {
+  if (kind === "佐证") {
+    const n = /^\d+-(\d+)\.\w+$/.exec(detail); // events recorded before photos were named so
+    if (n) return `第 ${n[1]} 张照片`;
+  }
+  return detail.replace(/\b(\d{4}-\d{2}-\d{2})\b/g, (d) => fmtDate(d, today));
+}
+

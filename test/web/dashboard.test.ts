@@ -152,5 +152,9 @@ describe("what each person sees (SPEC §1)", () => {
     const bytes = Buffer.from(await x.arrayBuffer());
     expect(bytes.subarray(0, 2).toString()).toBe("PK");
     expect(await get("/看板/circulars")).toContain("还没有发布过通报");
+    // the trend: March's two reports, as the circular counts them
+    const overview = await get("/看板/");
+    expect(overview).toContain("<title>3月新增 2</title>");
+    expect(overview).toContain("<title>2月新增 0</title>");
   });
 });
