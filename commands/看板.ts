@@ -16,7 +16,8 @@ export default defineCommand({
   args: () => z.object({}),
   async run(ctx) {
     const t = await issueLink(ctx.tx, ctx.sender.id, ctx.now);
-    const url = `${webAddress().publicUrl}/看板/login?t=${t}`;
+    // percent-encoded: a chat client that links only ASCII addresses still links all of it
+    const url = `${webAddress().publicUrl}${encodeURI("/看板/")}login?t=${t}`;
     await ctx.reply(
       `${ctx.cfg.org}作风整顿工作看板：\n${url}\n链接只能用一次，${LINK_TTL_MS / 60_000} 分钟内有效，请勿转发；打开后 8 小时内免登录，用完请点「退出」。`,
       { ephemeral: true },

@@ -35,6 +35,7 @@ const EXPECTED: Record<string, R[]> = {
   通报: OFFICE,
   台账: [...OFFICE, "负责人"],
   总结: OFFICE,
+  看板: [...OFFICE, "负责人"],
   绑定: OFFICE,
   解绑: OFFICE,
   匿名查询: ALL,

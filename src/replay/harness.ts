@@ -15,6 +15,7 @@ import { createMockChannel, MockWorld, type Said } from "../channels/mock/index.
 import { limitsFrom, type TextLimits } from "../channels/wechaty/index.ts";
 import type { Tx } from "../db/client.ts";
 import { useQueryCodeSource } from "../domain/query-code.ts";
+import { useTokenSource } from "../web/auth.ts";
 
 /** 2026-03-02T09:00:00+08:00, or without an offset (then in the config's timezone, never the machine's). */
 const AT = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -228,6 +229,11 @@ function seeded(seed: number): (n: number) => number {
 export async function replay(o: ReplayOptions): Promise<void> {
   // same input, same output (SPEC §6): the anonymous reporters' 查询码 too
   useQueryCodeSource(seeded(20260210));
+  const linkBytes = seeded(20261204);
+  useTokenSource((n) => Buffer.from(Array.from({ length: n }, () => linkBytes(256))));
+  // /看板 links name the default address, whatever this machine's DUBAN_PUBLIC_URL says
+  const publicUrl = process.env.DUBAN_PUBLIC_URL;
+  process.env.DUBAN_PUBLIC_URL = "http://127.0.0.1:7070";
   const cal = new Calendar(o.cfg.timezone, o.cfg.calendar);
   const start = o.script[0] ? scriptInstant(o.script[0].at, cal) : cal.instant(o.cfg.campaign.start, "08:00");
   const sim = new Simulation({ cfg: o.cfg, start, outDir: o.outDir, write: o.write, log: o.log });
@@ -250,5 +256,7 @@ export async function replay(o: ReplayOptions): Promise<void> {
     }
   } finally {
     await sim.close();
+    if (publicUrl === undefined) delete process.env.DUBAN_PUBLIC_URL;
+    else process.env.DUBAN_PUBLIC_URL = publicUrl;
   }
 }

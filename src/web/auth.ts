@@ -10,7 +10,13 @@ export const SESSION_TTL_MS = 8 * 3600_000;
 export const SESSION_COOKIE = "duban_session";
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
-const token = () => randomBytes(32).toString("base64url");
+let bytes = (n: number): Buffer => randomBytes(n);
+const token = () => bytes(32).toString("base64url");
+
+/** The replay harness makes its links reproducible (SPEC §6: same input, same output); nothing else does. */
+export function useTokenSource(next: (n: number) => Buffer): void {
+  bytes = next;
+}
 
 /** The address put into /看板 links (SPEC §8): DUBAN_PUBLIC_URL, else http://<host>:<port>. */
 export function webAddress(env: NodeJS.ProcessEnv = process.env): { host: string; port: number; publicUrl: string } {

@@ -18,7 +18,7 @@ async function setup() {
   /** a /看板 link through chat, privately; returns its token */
   const link = async (who: string) => {
     const text = await b.ask(who, "/看板");
-    const m = /\/看板\/login\?t=([\w-]+)/.exec(text);
+    const m = /\/看板\/login\?t=([\w-]+)/.exec(decodeURI(text));
     if (!m) throw new Error("no link in " + text);
     return m[1];
   };
