@@ -156,5 +156,13 @@ describe("what each person sees (SPEC §1)", () => {
     const overview = await get("/看板/");
     expect(overview).toContain("<title>3月新增 2</title>");
     expect(overview).toContain("<title>2月新增 0</title>");
+    // a published circular, as it went out
+    await b.at("2026-04-03T10:30:00+08:00");
+    await b.say("ban1", "/通报 发布 2026-03");
+    const published = await b.db.circular.findFirstOrThrow();
+    const again = await login(await link("ban1")); // the morning's session ended after 8 hours
+    const page = await (await web.request(encodeURI("/看板/circulars"), { headers: { Cookie: again.cookie } })).text();
+    expect(page).toContain("2026年3月");
+    for (const line of published.text.split("\n").filter((l) => l.trim()).slice(0, 5)) expect(page).toContain(line.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;"));
   });
 });
