@@ -12,7 +12,7 @@ import { rowWriter } from "../src/reports/xlsx-rows.ts";
 import JSZip from "jszip";
 import { parseConfig } from "../src/config/load.ts";
 import type { Config } from "../src/config/schema.ts";
-import { EXAMPLE_CONFIG, bot } from "./helpers.ts";
+import { EXAMPLE_CONFIG, bot, example } from "./helpers.ts";
 
 const G = "东村工作群";
 
@@ -296,5 +296,19 @@ describe("ledger rows written as XML", () => {
     expect(slow.length).toBe(3);
     expect(fast).toEqual(slow);
     expect(fast[0]).toContain('t="str"><v>a &amp; b &lt; c &gt; d &quot; &apos; e</v>');
+  });
+});
+
+describe("the chart's font", () => {
+  it("has a glyph for every unit and person name of the sample township, and for rare characters in names", async () => {
+    const { fontCodePoints, missingGlyphs } = await import("../src/reports/chart.ts");
+    const cfg = example();
+    const points = fontCodePoints();
+    expect(points.size).toBeGreaterThan(28_000); // the whole Regular weight, not a GB2312 subset
+    expect(missingGlyphs([cfg.org, ...cfg.units.map((u) => u.name), ...cfg.members.map((m) => m.name), cfg.office.name], points)).toEqual([]);
+    // names that a GB2312 subset loses ("喆堃村" drawn as "村"), and Extension A
+    expect(missingGlyphs(["喆堃村", "赟", "珺", "昇", "㛃"], points)).toEqual([]);
+    // the check itself sees a character the font lacks (a private-use code point)
+    expect(missingGlyphs(["\uE000村"], points)).toEqual(["\uE000"]);
   });
 });

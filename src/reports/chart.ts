@@ -1,13 +1,15 @@
 // The circular's chart: completion rate by unit and the month-by-month trend of new vs closed problems.
-// echarts renders SVG on the server, resvg turns it into a PNG. The CJK font (Noto Sans SC, OFL) comes
-// from an npm package: no system font, nothing downloaded at run time.
+// echarts renders SVG on the server, resvg turns it into a PNG. The CJK font (Noto Sans SC Regular, OFL)
+// is a file of this repository (assets/fonts): no system font, nothing downloaded at run time.
 import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { Resvg, renderAsync, type ResvgRenderOptions } from "@resvg/resvg-js";
 
 const require = createRequire(import.meta.url);
 // echarts' single-file CommonJS build: loading its ES module tree (hundreds of files) takes 4× as long
 const echarts = require("echarts") as typeof import("echarts");
-export const CJK_FONT_FILE = require.resolve("@expo-google-fonts/noto-sans-sc/400Regular/NotoSansSC_400Regular.ttf");
+export const CJK_FONT_FILE = path.join(import.meta.dirname, "../../assets/fonts/NotoSansSC_400Regular.ttf");
 export const CJK_FONT_FAMILY = "Noto Sans SC";
 
 export interface ChartData {
@@ -90,4 +92,47 @@ export function chartPng(d: ChartData): Buffer {
 export async function chartPngAsync(d: ChartData, fontFiles: string[] = [CJK_FONT_FILE]): Promise<Buffer> {
   const img = await renderAsync(chartSvg(d), options(fontFiles));
   return Buffer.from(img.asPng());
+}
+
+/** The code points a TrueType/OpenType font maps to glyphs (its cmap: formats 4 and 12). */
+export function fontCodePoints(file: string = CJK_FONT_FILE): Set<number> {
+  const b = readFileSync(file);
+  const tables = b.readUInt16BE(4);
+  let cmap = -1;
+  for (let i = 0; i < tables; i++) if (b.toString("latin1", 12 + i * 16, 16 + i * 16) === "cmap") cmap = b.readUInt32BE(12 + i * 16 + 8);
+  const out = new Set<number>();
+  if (cmap < 0) return out;
+  const n = b.readUInt16BE(cmap + 2);
+  for (let i = 0; i < n; i++) {
+    const off = cmap + b.readUInt32BE(cmap + 4 + i * 8 + 4);
+    const format = b.readUInt16BE(off);
+    if (format === 12) {
+      const groups = b.readUInt32BE(off + 12);
+      for (let g = 0; g < groups; g++) {
+        const [start, end] = [b.readUInt32BE(off + 16 + g * 12), b.readUInt32BE(off + 20 + g * 12)];
+        for (let c = start; c <= end; c++) out.add(c);
+      }
+    } else if (format === 4) {
+      const segs = b.readUInt16BE(off + 6) / 2;
+      const ends = off + 14;
+      const starts = ends + segs * 2 + 2;
+      const deltas = starts + segs * 2;
+      const ranges = deltas + segs * 2;
+      for (let s = 0; s < segs; s++) {
+        const [start, end, delta, ro] = [b.readUInt16BE(starts + s * 2), b.readUInt16BE(ends + s * 2), b.readInt16BE(deltas + s * 2), b.readUInt16BE(ranges + s * 2)];
+        for (let c = start; c <= end && c !== 0xffff; c++) {
+          const glyph = ro === 0 ? (c + delta) & 0xffff : b.readUInt16BE(ranges + s * 2 + ro + (c - start) * 2);
+          if (glyph) out.add(c);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Characters of `names` the chart's font has no glyph for (they would be drawn as nothing). */
+export function missingGlyphs(names: string[], points: Set<number> = fontCodePoints()): string[] {
+  const miss = new Set<string>();
+  for (const n of names) for (const ch of n) if (!/\s/.test(ch) && !points.has(ch.codePointAt(0)!)) miss.add(ch);
+  return [...miss];
 }
