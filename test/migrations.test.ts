@@ -1,4 +1,5 @@
-import { mkdtempSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
@@ -6,6 +7,27 @@ import { describe, expect, it } from "vitest";
 import { openDatabase } from "../src/db/client.ts";
 import { applyMigrations, diffSchemaAgainstMigrations, readMigrations } from "../src/db/engine.ts";
 import { fakeChannel } from "./fake-channel.ts";
+import { ROOT } from "./helpers.ts";
+
+const filesUnder = (dir: string): string[] => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.relative(dir, path.join(d.parentPath, d.name))).sort();
+
+describe("the generated Prisma client (committed: a production install needs no Prisma CLI)", () => {
+  it("is exactly what `prisma generate` makes of schema.prisma (run `npm run db:generate` when this fails)", () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-gen-"));
+    cpSync(path.join(ROOT, "prisma/schema.prisma"), path.join(dir, "prisma/schema.prisma"));
+    const r = spawnSync(process.execPath, [path.join(ROOT, "node_modules/prisma/build/index.js"), "generate", "--schema", path.join(dir, "prisma/schema.prisma")], {
+      cwd: ROOT,
+      encoding: "utf8",
+      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: "/bin/true", CHECKPOINT_DISABLE: "1" },
+      timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const fresh = path.join(dir, "src/generated/prisma");
+    const committed = path.join(ROOT, "src/generated/prisma");
+    expect(filesUnder(committed)).toEqual(filesUnder(fresh));
+    for (const f of filesUnder(fresh)) expect(readFileSync(path.join(committed, f), "utf8"), f).toBe(readFileSync(path.join(fresh, f), "utf8"));
+  }, 150_000);
+});
 
 describe("migrations (offline, Prisma's own format)", () => {
   it("schema.prisma and prisma/migrations agree (run `npm run db:migrate -- <name>` when this fails)", async () => {
