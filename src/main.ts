@@ -11,7 +11,6 @@ import { ConfigError, loadConfig } from "./config/load.ts";
 import { systemClock } from "./core/clock.ts";
 import { createLogger } from "./core/log.ts";
 import { DEFAULT_DATABASE_URL } from "./db/client.ts";
-import { runConsole } from "./playground/console.ts";
 import { webAddress } from "./web/auth.ts";
 
 const configPath = process.env.DUBAN_CONFIG ?? (existsSync("duban.yaml") ? "duban.yaml" : "examples/duban.example.yaml");
@@ -36,7 +35,7 @@ try {
   refuse(e);
 }
 
-const setup = channelsFromEnv(process.env, cfg, log);
+const setup = await channelsFromEnv(process.env, cfg, log);
 if (setup.problems.length) {
   console.error(`通道设置有误，机器人未启动：\n${setup.problems.map((p) => `  - ${p}`).join("\n")}`);
   process.exit(2);
@@ -48,12 +47,20 @@ const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
 const playground = !setup.channels.length || process.env.DUBAN_PLAYGROUND === "1";
 
 if (process.argv.includes("console")) {
+  const { runConsole } = await import("./playground/console.ts");
   await runConsole(cfg, { databaseUrl, configPath, log }).catch(refuse);
 } else if (playground) {
   if (setup.channels.length) log.warn("playground.forced", { msg: "DUBAN_PLAYGROUND=1：已配置的生产通道不启用，运行本地演练台", channels: setup.channels.map((c) => c.name) });
-  const { openPlayground } = await import("./playground/web.ts");
+  const { isLoopback, openPlayground } = await import("./playground/web.ts");
+  // nobody logs in to the playground: it is offered to this machine only
+  if (!isLoopback(web.host)) {
+    console.error(`演练台不需要登录、谁都能以任何人的身份发言，只在本机地址上提供：请去掉 DUBAN_WEB_HOST（现为 ${web.host}）或设为 127.0.0.1`);
+    process.exit(2);
+  }
   const { createWeb, listen } = await import("./web/server.ts");
-  const pg = await openPlayground(cfg, { databaseUrl, evidenceDir, log }).catch(refuse);
+  // beside production settings (DUBAN_PLAYGROUND=1) it never touches the production database
+  const pgDatabase = setup.channels.length ? process.env.DUBAN_PLAYGROUND_DATABASE_URL || "file:./data/playground.db" : databaseUrl;
+  const pg = await openPlayground(cfg, { databaseUrl: pgDatabase, evidenceDir: setup.channels.length ? path.resolve("data/playground-evidence") : evidenceDir, log }).catch(refuse);
   const site = createWeb({ duban: pg.duban, now: () => pg.clock.now(), evidenceDir, playground: (w) => pg.mount(w) });
   const bound = await listen(site, web.host, web.port).catch((e) => {
     console.error(`网页端口 ${web.host}:${web.port} 无法使用（${(e as Error).message}）：请用 DUBAN_WEB_PORT 换一个端口`);
@@ -61,7 +68,7 @@ if (process.argv.includes("console")) {
   });
   // /看板 links point at the port really bound (DUBAN_WEB_PORT=0: any free one)
   process.env.DUBAN_PUBLIC_URL ||= `http://${web.host}:${bound.port}`;
-  console.log(`督办助手 · 本地演练（${cfg.org}，配置 ${configPath}，数据库 ${databaseUrl}）`);
+  console.log(`督办助手 · 本地演练（${cfg.org}，配置 ${configPath}，数据库 ${pgDatabase}）`);
   console.log(`请用浏览器打开 http://${web.host}:${bound.port}/`);
   console.log(`${pg.note}。在网页上选择身份和群，输入命令；拨动时钟看提醒、周报和通报。终端里演练：npm run console。Ctrl-C 退出`);
   const stop = async () => {

@@ -1,15 +1,12 @@
 // Which channels run, from the environment and the config (SPEC §8), in the order the outbox tries them:
 // Wechaty, the 智能机器人, the 自建应用, the 群机器人. None: npm start is the local playground.
-// This is the one place that knows every channel by name; the core knows none.
+// This is the one place that knows every channel by name; the core knows none. A channel that is not
+// switched on is not even loaded (Wechaty alone takes half a second and 80 MB to import).
 import type { Config } from "../config/schema.ts";
 import { configuredRoomId } from "../config/schema.ts";
 import type { Channel } from "../core/ports.ts";
 import type { Logger } from "../core/log.ts";
-import { limitsFrom } from "./wechaty/index.ts";
-import { wechatyServiceFromEnv, type ServiceChannel } from "./wechaty/service.ts";
-import { createAibotChannel } from "./wecom-aibot/index.ts";
-import { createWecomAppChannel, wecomAppOptionsFromEnv } from "./wecom-app/index.ts";
-import { createWebhookChannel } from "./wecom-webhook/index.ts";
+import type { ServiceChannel } from "./wechaty/service.ts";
 
 export interface ChannelSetup {
   channels: Channel[];
@@ -19,19 +16,24 @@ export interface ChannelSetup {
   problems: string[];
 }
 
-export function channelsFromEnv(env: NodeJS.ProcessEnv, cfg: Config, log: Logger): ChannelSetup {
+export async function channelsFromEnv(env: NodeJS.ProcessEnv, cfg: Config, log: Logger): Promise<ChannelSetup> {
   const channels: Channel[] = [];
   const problems: string[] = [];
-  const wechaty = wechatyServiceFromEnv(env, limitsFrom(cfg), log);
-  if (wechaty) channels.push(notWebhookOnly(wechaty.channel));
+  let wechaty: ServiceChannel | undefined;
+  if (env.WECHATY_PUPPET_SERVICE_TOKEN?.trim()) {
+    const [{ wechatyServiceFromEnv }, { limitsFrom }] = await Promise.all([import("./wechaty/service.ts"), import("./wechaty/adapter.ts")]);
+    wechaty = wechatyServiceFromEnv(env, limitsFrom(cfg), log);
+    if (wechaty) channels.push(notWebhookOnly(wechaty.channel));
+  }
 
   const botId = env.WECOM_AIBOT_ID?.trim();
   const secret = env.WECOM_AIBOT_SECRET?.trim();
-  const app = wecomAppOptionsFromEnv(env, log);
+  const app = env.WECOM_CORP_ID?.trim() || env.WECOM_AGENT_ID?.trim() || env.WECOM_AGENT_SECRET?.trim() ? (await import("./wecom-app/index.ts")).wecomAppOptionsFromEnv(env, log) : undefined;
   if (botId || secret) {
     if (!botId) problems.push("设置了 WECOM_AIBOT_SECRET，但缺少 WECOM_AIBOT_ID（智能机器人的 Bot ID）");
     else if (!secret) problems.push("设置了 WECOM_AIBOT_ID，但缺少 WECOM_AIBOT_SECRET（智能机器人的 Secret）");
     else {
+      const { createAibotChannel } = await import("./wecom-aibot/index.ts");
       const byName = new Map(cfg.members.map((m) => [m.name, m.id]));
       const topics = new Map(cfg.rooms.filter((r) => r.chatid).map((r) => [r.chatid!, r.name]));
       channels.push(
@@ -49,12 +51,12 @@ export function channelsFromEnv(env: NodeJS.ProcessEnv, cfg: Config, log: Logger
       );
     }
   }
-  if (app) channels.push(createWecomAppChannel(app));
+  if (app) channels.push((await import("./wecom-app/index.ts")).createWecomAppChannel(app));
 
   const hooks = cfg.rooms.filter((r) => r.webhook);
   if (hooks.length)
     channels.push(
-      createWebhookChannel({
+      (await import("./wecom-webhook/index.ts")).createWebhookChannel({
         rooms: hooks.map((r) => ({ roomId: configuredRoomId(r)!, key: r.webhook!, name: r.name })),
         base: env.WECOM_WEBHOOK_BASE?.trim() || undefined,
         log,

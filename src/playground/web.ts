@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
 import { App } from "../app.ts";
 import { BOT, createMockChannel, MockWorld } from "../channels/mock/index.ts";
@@ -32,6 +33,20 @@ export interface Entry {
 }
 
 const WEEK = "日一二三四五六";
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
+/** The host of an Origin header ("http://127.0.0.1:7070" → "127.0.0.1"); "" when it is none. */
+function safeHost(origin: string): string {
+  try {
+    return new URL(origin).hostname;
+  } catch {
+    return "";
+  }
+}
+
+/** Is this an address only this machine reaches (the playground's bind)? */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
 
 export interface Playground {
   duban: App;
@@ -131,6 +146,20 @@ export async function openPlayground(cfg: Config, o: { databaseUrl: string; evid
     clock,
     note,
     mount(web) {
+      // The playground asks nobody who they are (that is its point): it answers only this machine. A
+      // request must name a loopback host (no DNS rebinding) and a change must come from this very page
+      // (no other site's form or script: same origin, JSON or a form of ours), see main.ts for the bind.
+      web.use("/api/*", async (c, next) => {
+        const host = (c.req.header("host") ?? "").replace(/:\d+$/, "");
+        if (!LOOPBACK.has(host)) return c.json({ error: "演练台只接受本机访问" }, 403);
+        if (c.req.method === "POST") {
+          const origin = c.req.header("origin");
+          if (origin && !LOOPBACK.has(safeHost(origin))) return c.json({ error: "演练台只接受本页面的请求" }, 403);
+          const type = c.req.header("content-type") ?? "";
+          if (!(c.req.path === "/api/image" ? type.startsWith("multipart/form-data") : type.startsWith("application/json"))) return c.json({ error: "请求格式不对" }, 415);
+        }
+        await next();
+      });
       web.get("/", (c) =>
         c.html(
           page({
@@ -149,7 +178,7 @@ export async function openPlayground(cfg: Config, o: { databaseUrl: string; evid
                 <div class="pg-clock"><button type="button" id="next">跳到下个工作日 09:00</button></div>
                 <div class="pg-clock"><input type="datetime-local" id="jumpTo" /><button type="button" id="jump">跳到</button></div>
                 <p class="pg-hint" id="note">${note}</p>
-                <p class="pg-hint">到点的提醒、周报、通报都会在拨动时钟时发出。数据在 ${o.databaseUrl}，删掉即重来。</p>
+                <p class="pg-hint">到点的提醒、周报、通报都会在拨动时钟时发出。演练数据在本机的数据库文件里，删掉即重来。</p>
               </aside>
               <section class="pg-main">
                 <div class="pg-title" id="title"></div>
@@ -196,7 +225,7 @@ export async function openPlayground(cfg: Config, o: { databaseUrl: string; evid
           listeners.delete(l);
         }),
       );
-      web.post("/api/say", async (c) => {
+      web.post("/api/say", bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: "内容过长" }, 413) }), async (c) => {
         const b = await c.req.json().catch(() => ({}));
         const from = validFrom(b.from);
         const room = validRoom(b.room);
@@ -205,8 +234,8 @@ export async function openPlayground(cfg: Config, o: { databaseUrl: string; evid
         await say(from, room, { text });
         return c.json({ ok: true });
       });
-      web.post("/api/image", async (c) => {
-        const b = await c.req.parseBody();
+      web.post("/api/image", bodyLimit({ maxSize: 11 * 1024 * 1024, onError: (c) => c.json({ error: "图片不能超过 10 MB" }, 413) }), async (c) => {
+        const b = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
         const from = validFrom(b.from);
         const room = validRoom(b.room);
         const file = b.file;
@@ -218,16 +247,19 @@ export async function openPlayground(cfg: Config, o: { databaseUrl: string; evid
         await say(from, room, { image: saved });
         return c.json({ ok: true });
       });
-      web.post("/api/clock", async (c) => {
+      web.post("/api/clock", bodyLimit({ maxSize: 1024, onError: (c) => c.json({ error: "请求过大" }, 413) }), async (c) => {
         const b = await c.req.json().catch(() => ({}));
         let to: Date;
         if (b.to === "next-workday") to = cal.instant(cal.addWorkdays(cal.today(clock.now()), 1), cfg.reminders.at);
         else {
-          const m = typeof b.to === "string" ? /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})$/.exec(b.to) : null;
-          if (!m) return c.json({ error: "时间格式应为 2026-03-05T09:00" }, 400);
+          const m = typeof b.to === "string" ? /^(\d{4}-\d{2}-\d{2})T(([01]\d|2[0-3]):[0-5]\d)$/.exec(b.to) : null;
+          if (!m || Number.isNaN(Date.parse(m[1] + "T00:00:00Z")) || new Date(m[1] + "T00:00:00Z").toISOString().slice(0, 10) !== m[1]) return c.json({ error: "时间格式应为 2026-03-05T09:00" }, 400);
           to = cal.instant(m[1], m[2]);
         }
         if (to.getTime() < clock.now().getTime()) return c.json({ error: `只能往后拨：现在已是 ${time(clock.now())}` }, 400);
+        // everything scheduled on the way runs, one after another: not further than the campaign needs
+        const last = cal.instant(cal.addDays(cfg.campaign.end, 62), "23:59");
+        if (to.getTime() > last.getTime()) return c.json({ error: `最远拨到整顿结束后两个月（${time(last)}）` }, 400);
         await serial(() => advanceTo(to));
         return c.json({ ok: true, clock: clockState() });
       });

@@ -256,6 +256,7 @@ export async function replay(o: ReplayOptions): Promise<void> {
     }
   } finally {
     await sim.close();
+    useTokenSource();
     if (publicUrl === undefined) delete process.env.DUBAN_PUBLIC_URL;
     else process.env.DUBAN_PUBLIC_URL = publicUrl;
   }

@@ -13,8 +13,8 @@ const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
 let bytes = (n: number): Buffer => randomBytes(n);
 const token = () => bytes(32).toString("base64url");
 
-/** The replay harness makes its links reproducible (SPEC §6: same input, same output); nothing else does. */
-export function useTokenSource(next: (n: number) => Buffer): void {
+/** The replay harness makes its links reproducible (SPEC §6: same input, same output); nothing else does. No argument: back to the system's randomness. */
+export function useTokenSource(next: (n: number) => Buffer = (n) => randomBytes(n)): void {
   bytes = next;
 }
 
@@ -22,7 +22,9 @@ export function useTokenSource(next: (n: number) => Buffer): void {
 export function webAddress(env: NodeJS.ProcessEnv = process.env): { host: string; port: number; publicUrl: string } {
   const host = env.DUBAN_WEB_HOST?.trim() || "127.0.0.1";
   const port = Number(env.DUBAN_WEB_PORT?.trim() || 7070);
-  const publicUrl = (env.DUBAN_PUBLIC_URL?.trim() || `http://${host.includes(":") ? `[${host}]` : host}:${port}`).replace(/\/+$/, "");
+  // listening on every address: links name this machine itself unless DUBAN_PUBLIC_URL says better
+  const linkHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  const publicUrl = (env.DUBAN_PUBLIC_URL?.trim() || `http://${linkHost.includes(":") ? `[${linkHost}]` : linkHost}:${port}`).replace(/\/+$/, "");
   return { host, port, publicUrl };
 }
 
@@ -30,8 +32,9 @@ export function webAddress(env: NodeJS.ProcessEnv = process.env): { host: string
 export async function issueLink(tx: Tx, memberId: string, now: Date): Promise<string> {
   const t = token();
   await tx.webToken.create({ data: { hash: sha256(t), memberId, createdAt: now, expiresAt: new Date(now.getTime() + LINK_TTL_MS) } });
-  // expired links are of no use to anyone: gone with the next one issued
+  // expired links and ended sessions are of no use to anyone: gone with the next link issued
   await tx.webToken.deleteMany({ where: { expiresAt: { lt: new Date(now.getTime() - LINK_TTL_MS) } } });
+  await tx.webSession.deleteMany({ where: { expiresAt: { lt: now } } });
   return t;
 }
 

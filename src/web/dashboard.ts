@@ -3,10 +3,12 @@
 // chat (src/domain/visibility.ts): a 负责人 sees their unit's items in full and only number, unit, status
 // and deadline of the others; nobody sees an anonymous reporter; an anonymous report's words only the
 // office and the leaders. Reads go to the read-only connection (a snapshot; the bot's writes go on).
-import { createReadStream, existsSync, mkdirSync } from "node:fs";
+import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
 import type { Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { App } from "../app.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
@@ -68,8 +70,8 @@ export function mountDashboard(web: Hono, duban: App, o: { now: () => Date; evid
       }),
     );
   });
-  web.post("/看板/login", async (c) => {
-    const body = await c.req.parseBody();
+  web.post("/看板/login", bodyLimit({ maxSize: 4096, onError: (c) => c.text("请求过大", 413) }), async (c) => {
+    const body = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const t = typeof body.t === "string" ? body.t : "";
     const r = t ? await redeemLink(duban.db, t, o.now()) : ({ ok: false, why: "unknown" } as const);
     if (!r.ok) return c.html(notice(org_, "无法进入看板", REFUSED[r.why], "refused"), 403);
@@ -128,17 +130,19 @@ export function mountDashboard(web: Hono, duban: App, o: { now: () => Date; evid
     const pageNo = Math.max(1, Math.min(100_000, Number.parseInt(q.page ?? "1", 10) || 1));
     const today = v.view.today;
     const where: Prisma.ItemWhereInput = { campaign: cfg.campaign.name };
+    const office = org.isOffice(v.person);
+    const mine = [{ assigneeId: v.person.id }, ...(v.person.roles.has("负责人") && v.person.unit ? [{ unitName: v.person.unit }] : [])];
     if (unit) where.unitName = unit;
-    if (category) where.category = category;
+    // a category is part of what a row hides below unit level (SPEC §1): filtering by it must not tell
+    // the category of items the viewer may not read — only theirs (their unit's, assigned to them, their own reports)
+    if (category) Object.assign(where, { category }, office ? {} : { OR: [...mine, { reporterId: v.person.id, anonymous: false }] });
     if (status) where.status = status;
     if (overdue) Object.assign(where, { deadline: { lt: today, not: null }, status: status && status !== "已销号" ? status : { not: "已销号" } });
     if (search) {
       const n = /^#?(\d{1,9})$/.exec(search);
       // words are searched only where the viewer may read them: the office in every item, others in
       // their unit's and their own non-anonymous ones (a search must not reveal what a row hides)
-      const readable: Prisma.ItemWhereInput = org.isOffice(v.person)
-        ? {}
-        : { anonymous: false, OR: [{ assigneeId: v.person.id }, { reporterId: v.person.id }, ...(v.person.roles.has("负责人") && v.person.unit ? [{ unitName: v.person.unit }] : [])] };
+      const readable: Prisma.ItemWhereInput = office ? {} : { anonymous: false, OR: [...mine, { reporterId: v.person.id }] };
       where.AND = [n ? { OR: [{ no: Number(n[1]) }, { title: { contains: search }, ...readable }] } : { title: { contains: search }, ...readable }];
     }
     const orderBy: Prisma.ItemOrderByWithRelationInput[] = sort === "deadline" ? [{ deadline: "asc" }, { no: "asc" }] : [{ no: sort === "old" ? "asc" : "desc" }];
@@ -179,21 +183,26 @@ export function mountDashboard(web: Hono, duban: App, o: { now: () => Date; evid
     const unit = office ? (cfg.units.some((u) => u.name === c.req.query("unit")) ? c.req.query("unit") : undefined) : v.person.unit;
     if (!office && !unit) return c.html(notice(org_, "无法导出", "只有督办员、领导和单位负责人可以导出台账。"), 403);
     const { writeLedger, exportName } = await import("../reports/ledger.ts"); // exceljs only when asked for
-    const dir = path.join(path.dirname(o.evidenceDir), "exports", "web");
-    mkdirSync(dir, { recursive: true });
+    // written to a private temp folder and removed once read: a download leaves no copy behind
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-xlsx-"));
     const name = exportName(cfg, cal, o.now(), "台账", unit);
-    const file = path.join(dir, `${Date.now()}-${name}`);
-    await writeLedger(read, cfg, org, cal, { file, now: o.now(), unit, audience: office ? "office" : "unit" });
-    c.header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
-    c.header("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(name)}`);
-    return c.body(Readable.toWeb(createReadStream(file)) as ReadableStream);
+    const file = path.join(dir, name);
+    try {
+      await writeLedger(read, cfg, org, cal, { file, now: o.now(), unit, audience: office ? "office" : "unit" });
+      const bytes = readFileSync(file);
+      c.header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+      c.header("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(name)}`);
+      return c.body(new Uint8Array(bytes));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   // ---------------------------------------------------------------- one item
   web.get("/看板/item/:no", async (c) => {
     const v = await viewer(c);
     if (!v) return gate(c);
-    const no = Number.parseInt(c.req.param("no"), 10);
+    const no = /^\d{1,9}$/.test(c.req.param("no")) ? Number(c.req.param("no")) : NaN;
     const item = Number.isFinite(no) ? await read.item.findUnique({ where: { campaign_no: { campaign: cfg.campaign.name, no } } }) : null;
     if (!item) return c.html(notice(org_, "没有这个问题", `本次整顿中没有 #${c.req.param("no")}。`), 404);
     const level = levelFor(org, v.me, item);
@@ -234,7 +243,7 @@ export function mountDashboard(web: Hono, duban: App, o: { now: () => Date; evid
   web.get("/看板/evidence/:id", async (c) => {
     const v = await viewer(c);
     if (!v) return c.body(null, 401);
-    const id = Number.parseInt(c.req.param("id"), 10);
+    const id = /^\d{1,9}$/.test(c.req.param("id")) ? Number(c.req.param("id")) : NaN;
     const ev = Number.isFinite(id) ? await read.evidence.findUnique({ where: { id }, include: { item: true } }) : null;
     // the photo only for those who may see the item's timeline; a missing file and a refusal look alike
     if (!ev || !showsTimeline(levelFor(org, v.me, ev.item)) || !existsSync(ev.path)) return c.body(null, 404);

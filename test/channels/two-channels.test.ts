@@ -50,7 +50,7 @@ async function setup(o: { app?: boolean; secret?: string } = {}) {
   };
   const lines: Record<string, unknown>[] = [];
   const log = createLogger("debug", (l) => lines.push(JSON.parse(l)));
-  const setup = channelsFromEnv(env, cfg, log);
+  const setup = await channelsFromEnv(env, cfg, log);
   expect(setup.problems).toEqual([]);
   const dir = mkdtempSync(path.join(os.tmpdir(), "duban-two-ch-"));
   const app: App = await createDuban({ cfg, databaseUrl: "file:" + path.join(dir, "d.db"), clock, channels: setup.channels, log, evidenceDir: path.join(dir, "evidence") });

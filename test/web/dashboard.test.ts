@@ -111,6 +111,12 @@ describe("what each person sees (SPEC §1)", () => {
     expect(ledger.text).toContain("东村公开栏三个月未更新");
     expect(ledger.text).not.toContain("西村卫生室无人值守");
     expect(ledger.text).not.toContain("吃拿卡要");
+    // neither does a filter: the category of another unit's items (anonymous ones too) is not told
+    await b.say("ban1", "/上报 西村账目不公开 @西村 截止:3月20日 #八项规定");
+    const cat = await get("/看板/ledger?category=八项规定", s.cookie);
+    expect(cat.text).toContain("共 1 个"); // 东村's own anonymous #3 (unit level shows its category), not 西村's #4
+    expect(cat.text).toContain('href="/看板/item/3"');
+    expect(cat.text).not.toContain('href="/看板/item/4"');
     // a search does not reveal what a row hides
     const search = await get("/看板/ledger?q=卫生室", s.cookie);
     expect(search.text).toContain("没有符合条件的问题");
