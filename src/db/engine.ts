@@ -10,8 +10,10 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
 import * as glue from "@prisma/schema-engine-wasm/schema_engine_bg";
 
+import { PRISMA_DIR } from "../paths.ts";
+
 const require = createRequire(import.meta.url);
-export const PRISMA_DIR = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../prisma");
+export { PRISMA_DIR };
 export const MIGRATIONS_DIR = path.join(PRISMA_DIR, "migrations");
 export const SCHEMA_PATH = path.join(PRISMA_DIR, "schema.prisma");
 

@@ -5,11 +5,12 @@ import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { Resvg, renderAsync, type ResvgRenderOptions } from "@resvg/resvg-js";
+import { ASSETS_DIR } from "../paths.ts";
 
 const require = createRequire(import.meta.url);
 // echarts' single-file CommonJS build: loading its ES module tree (hundreds of files) takes 4× as long
 const echarts = require("echarts") as typeof import("echarts");
-export const CJK_FONT_FILE = path.join(import.meta.dirname, "../../assets/fonts/NotoSansSC_400Regular.ttf");
+export const CJK_FONT_FILE = path.join(ASSETS_DIR, "fonts/NotoSansSC_400Regular.ttf");
 export const CJK_FONT_FAMILY = "Noto Sans SC";
 
 export interface ChartData {

@@ -9,12 +9,13 @@ import path from "node:path";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import type { App } from "../app.ts";
+import { ASSETS_DIR } from "../paths.ts";
 import { mountDashboard } from "./dashboard.ts";
 import { notice } from "./html.ts";
 
 export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-const STATIC_DIR = path.join(import.meta.dirname, "static");
+const STATIC_DIR = path.join(ASSETS_DIR, "web");
 const TYPES: Record<string, string> = { ".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml" };
 
 export interface WebOptions {
