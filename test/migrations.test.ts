@@ -81,3 +81,26 @@ describe("the roster mirror", () => {
     await app.close();
   });
 });
+
+describe("start-up on an up-to-date database", () => {
+  it("the production entry does not load the schema engine when no migration is pending (it does when one is)", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-noengine-"));
+    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(WECHATY_|WECOM_|DUBAN_|DATABASE_URL$)/.test(k))), DATABASE_URL: "file:" + path.join(dir, "d.db"), DUBAN_EVIDENCE_DIR: path.join(dir, "ev"), DUBAN_WEB_PORT: "0" };
+    const { spawn } = await import("node:child_process");
+    /** npm start until it is ready; what it printed on stderr */
+    const start = () =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn(process.execPath, ["--require", path.join(ROOT, "test/fixtures/trace-wasm.cjs"), "--import", "tsx", "src/main.ts"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+        let err = "";
+        child.stderr.on("data", (d) => (err += d));
+        child.stdout.on("data", (d) => {
+          if (/http:\/\/127\.0\.0\.1:\d+\//.test(String(d))) child.kill("SIGKILL");
+        });
+        child.on("exit", () => resolve(err));
+        child.on("error", reject);
+        setTimeout(() => child.kill("SIGKILL"), 60_000).unref();
+      });
+    expect(await start()).toContain("SCHEMA_ENGINE_LOADED"); // a new database: the migrations run
+    expect(await start()).not.toContain("SCHEMA_ENGINE_LOADED");
+  }, 150_000);
+});
