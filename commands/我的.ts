@@ -15,7 +15,10 @@ export default defineCommand({
     const or: object[] = [{ assigneeId: me.id }, { reporterId: me.id }];
     if (me.unit && me.roles.has("负责人")) or.push({ unitName: me.unit });
     if (ctx.org.isOffice(me)) or.push({ status: "待验收", NOT: { submitterId: me.id } }, { status: "待交办" });
-    const items = await ctx.tx.item.findMany({ where: { campaign: ctx.cfg.campaign.name, status: { not: "已销号" }, OR: or }, orderBy: { no: "asc" } });
+    // one query per kind of "mine", each through its own index (assignee, reporter, unit, status): as one
+    // OR, SQLite walks the whole campaign for three items (13 ms at county scale, bench/reads.ts)
+    const found = await Promise.all(or.map((c) => ctx.tx.item.findMany({ where: { campaign: ctx.cfg.campaign.name, status: { not: "已销号" }, ...c } })));
+    const items = [...new Map(found.flat().map((i) => [i.id, i])).values()];
     if (!items.length) {
       await ctx.reply("你目前没有未销号的问题");
       return;

@@ -21,7 +21,7 @@ export default defineCommand({
     let since: Date | undefined;
     if (a.period === "本月") since = ctx.cal.instant(ctx.today.slice(0, 8) + "01");
     if (a.period === "本周") since = ctx.cal.instant(ctx.cal.addDays(ctx.today, 1 - ctx.cal.weekday(ctx.today)));
-    const figures = await unitFigures(ctx.tx, ctx.cfg, ctx.cal, ctx.today, { since, unassigned: !a.unit });
+    const figures = await unitFigures(ctx.tx, ctx.cfg, ctx.cal, ctx.today, { since, unassigned: !a.unit, unit: a.unit });
     const rows = figures.filter((f) => !a.unit || f.unit === a.unit);
     const sum = (k: "total" | "closed" | "waiting" | "overdue" | "due" | "onTime") => rows.reduce((n, r) => n + r[k], 0);
     const due = sum("due");

@@ -12,7 +12,7 @@ import { clearStaleStaging, Pipeline, type InboundMessage, type Outcome } from "
 import { Registry } from "./core/registry.ts";
 import type { Channel, Inbound } from "./core/ports.ts";
 import { Sender } from "./core/sender.ts";
-import { checkpoint, openDatabase, type Db, type Tx } from "./db/client.ts";
+import { checkpoint, openDatabase, optimize, type Db, type Tx } from "./db/client.ts";
 import { Calendar } from "./domain/calendar.ts";
 import { Org } from "./domain/org.ts";
 import { Scheduler } from "./jobs/scheduler.ts";
@@ -36,6 +36,7 @@ export function createDuban(o: AppOptions): Promise<App> {
 }
 
 export class App {
+  private optimizedAt = Date.now();
   private constructor(
     readonly db: Db,
     /** the read-only connection (reports read snapshots of it) */
@@ -132,6 +133,11 @@ export class App {
     await this.sender.drain();
     // a failed checkpoint loses nothing (the WAL keeps it all); the next tick tries again
     await checkpoint(this.db).catch((e) => this.log.warn("db.checkpoint_failed", { error: errText(e) }));
+    // the planner's statistics follow the data, once an hour (wall time: a replay's clock may jump)
+    if (Date.now() - this.optimizedAt > 3600_000) {
+      this.optimizedAt = Date.now();
+      await optimize(this.db).catch((e) => this.log.warn("db.optimize_failed", { error: errText(e) }));
+    }
   }
 
   /** The next instant after now at which tick() has something to do, or null. */

@@ -99,7 +99,7 @@ export async function* openItemsWithDeadline(tx: Reader, campaign: string, upto:
  * local day that ends at `end`: overdue days are counted up to it; `from` (the month's start) asks for
  * `closedIn`, the items closed from then up to `end`.
  */
-export type When = { kind: "now"; today: Ymd; since?: Date } | { kind: "asOf"; end: Date; day: Ymd; from?: Date };
+export type When = { kind: "now"; today: Ymd; since?: Date; unit?: string } | { kind: "asOf"; end: Date; day: Ymd; from?: Date };
 
 /** An overdue item as a circular names it (亮相揭丑). */
 export interface NamedItem {
@@ -160,8 +160,8 @@ async function itemsAt(read: Reader, cfg: Config, cal: Calendar, w: When): Promi
   let sParams: unknown[];
   if (w.kind === "now") {
     sSql = `"s" AS (SELECT i."id", i."no", i."title", i."anonymous", i."unitName" AS "unit", i."status", i."deadline", i."closedAt"
-                 FROM "Item" i WHERE i."campaign" = ? ${w.since ? `AND i."createdAt" >= ?` : ""})`;
-    sParams = [campaign, ...(w.since ? [dbTime(w.since)] : [])];
+                 FROM "Item" i WHERE i."campaign" = ? ${w.since ? `AND i."createdAt" >= ?` : ""} ${w.unit ? `AND i."unitName" = ?` : ""})`;
+    sParams = [campaign, ...(w.since ? [dbTime(w.since)] : []), ...(w.unit ? [w.unit] : [])];
   } else {
     // the latest event at or before the instant; events written before the timeline kept the item's
     // state (toStatus NULL) fall back to the item as it is now (a closing after the instant undone)
@@ -184,10 +184,12 @@ async function itemsAt(read: Reader, cfg: Config, cal: Calendar, w: When): Promi
   const tSql = `"t" AS (SELECT s."id", s."no", s."title", s."anonymous", s."unit", s."status", s."deadline", s."closedAt",
                    CASE WHEN s."status" = '已销号' AND s."deadline" < ? AND NOT (s."closedAt" < ${endOf(`s."deadline"`)}) THEN 1 ELSE 0 END AS "late",
                    CASE WHEN s."status" <> '已销号' AND s."deadline" < ?
+                         AND s."id" IN (SELECT x."itemId" FROM "ExtensionRequest" x WHERE ${pending})
                          AND EXISTS (SELECT 1 FROM "ExtensionRequest" x WHERE x."itemId" = s."id" AND ${pending} AND x."at" < ${endOf(`s."deadline"`)})
                         THEN 1 ELSE 0 END AS "excused"
                FROM "s" s)`;
-  return { sql: `WITH ${dSql}, ${sSql}, ${tSql}`, params: [...dayRows, ...sParams, cutoff, cutoff, ...pendingParams] };
+  // (the IN list — the few items with a pending request — is built once: the EXISTS runs only for them)
+  return { sql: `WITH ${dSql}, ${sSql}, ${tSql}`, params: [...dayRows, ...sParams, cutoff, cutoff, ...pendingParams, ...pendingParams] };
 }
 
 /** Units in the config's order (then 未交办, then any name the config no longer has). */
@@ -263,8 +265,10 @@ export async function figuresAt(
  * Figures per configured unit now (plus "未交办" for items without a unit when `unassigned` is asked for).
  * `since` limits them to items reported from then on (/统计 本月, 本周).
  */
-export async function unitFigures(tx: Reader, cfg: Config, cal: Calendar, today: Ymd, opts: { since?: Date; unassigned?: boolean } = {}): Promise<UnitFigures[]> {
-  return (await figuresAt(tx, cfg, cal, { kind: "now", today, since: opts.since }, { unassigned: opts.unassigned })).units;
+export async function unitFigures(tx: Reader, cfg: Config, cal: Calendar, today: Ymd, opts: { since?: Date; unassigned?: boolean; unit?: string } = {}): Promise<UnitFigures[]> {
+  const units = (await figuresAt(tx, cfg, cal, { kind: "now", today, since: opts.since, unit: opts.unit }, { unassigned: opts.unassigned && !opts.unit })).units;
+  // one unit asked for: its items only were read (through the (campaign, unitName) index)
+  return opts.unit ? units.filter((f) => f.unit === opts.unit) : units;
 }
 
 const ORDER: Record<Light, number> = { 绿: 0, 黄: 1, 红: 2 };

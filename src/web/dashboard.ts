@@ -261,7 +261,7 @@ export function mountDashboard(web: Hono, duban: App, o: { now: () => Date; evid
     const u = cfg.units.find((x) => x.name === name);
     if (!u) return c.html(notice(org_, "没有这个单位", `配置中没有单位「${name}」。`), 404);
     const today = v.view.today;
-    const [f] = (await unitFigures(read, cfg, cal, today)).filter((x) => x.unit === u.name);
+    const [f] = await unitFigures(read, cfg, cal, today, { unit: u.name });
     const open = await read.item.findMany({ where: { campaign: cfg.campaign.name, unitName: u.name, status: { not: "已销号" } }, orderBy: [{ deadline: "asc" }, { no: "asc" }], take: 200, select: ITEM_FIELDS });
     const body = html`
       <h1>${u.name} <small>${u.kind}</small></h1>
