@@ -3,23 +3,13 @@
 // authorize, the command's reads, its transaction and outbox rows), 30 times after 3 warm-ups; prints
 // p50 / p99 in ms beside the target. Target: p99 ≤ 20 ms.
 //   npm run bench:reads
-import { copyFileSync, rmSync } from "node:fs";
-import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { App } from "../src/app.ts";
-import { silentLogger } from "../src/core/log.ts";
-import { config, DB, DIR, ensureTownship, NOW } from "./township.ts";
+import { openTownship } from "./township.ts";
 
 const TARGET_MS = 20;
 const RUNS = 30;
 
-await ensureTownship();
-const file = path.join(DIR, "reads.db");
-for (const f of [file, file + "-wal", file + "-shm"]) rmSync(f, { force: true });
-copyFileSync(DB, file);
-const cfg = config();
-const channel = { name: "null", limits: { maxBytes: 2000, perTarget: 1e9, windowMs: 60_000, files: true }, account: () => "", start: async () => {}, canReach: () => true, send: async () => {}, stop: async () => {} };
-const app = await App.open({ cfg, databaseUrl: "file:" + file, clock: { now: () => NOW }, channels: [channel], log: silentLogger, evidenceDir: path.join(DIR, "evidence") });
+const app = await openTownship("reads");
 
 const cases = [
   ["/我的", "m1", "干部（3 个左右经办的问题）"],

@@ -12,7 +12,7 @@ import { performance } from "node:perf_hooks";
 import { App } from "../src/app.ts";
 import { snapshot, openDatabase } from "../src/db/client.ts";
 import { silentLogger } from "../src/core/log.ts";
-import { config, DAY, DB, DIR, ensureTownship, NOW } from "./township.ts";
+import { config, DAY, DB, DIR, ensureTownship, NOW, nullChannel } from "./township.ts";
 import { Calendar } from "../src/domain/calendar.ts";
 import { Org } from "../src/domain/org.ts";
 import { buildCircular, circularJob } from "../src/jobs/circular.ts";
@@ -49,9 +49,7 @@ async function latency() {
   for (const f of [file, file + "-wal", file + "-shm"]) rmSync(f, { force: true });
   copyFileSync(DB, file);
   const now = new Date("2026-06-03T10:00:00+08:00"); // June's 3rd workday: the circular for May is due
-  // a channel that takes every message and sends it nowhere
-  const channel = { name: "null", limits: { maxBytes: 2000, perTarget: 1_000_000, windowMs: 60_000, files: true }, account: () => "", start: async () => {}, canReach: () => true, send: async () => {}, stop: async () => {} };
-  const app = await App.open({ cfg, databaseUrl: "file:" + file, clock: { now: () => now }, channels: [channel], log: silentLogger, evidenceDir: path.join(DIR, "evidence"), filesDir: path.join(DIR, "files") });
+  const app = await App.open({ cfg, databaseUrl: "file:" + file, clock: { now: () => now }, channels: [nullChannel], log: silentLogger, evidenceDir: path.join(DIR, "evidence"), filesDir: path.join(DIR, "files") });
   const scheduler = new Scheduler(app.db, app.read, cfg, app.org, app.cal, silentLogger, path.join(DIR, "files"), [circularJob]);
   let running = true;
   const t0 = performance.now();

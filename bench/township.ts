@@ -1,10 +1,12 @@
 // The benchmark township, far larger than any real one: 600 units, 20,000 members, 100,000 open items
 // (two thirds overdue), 400 village groups and a circular group. Built once under .tmp/bench.
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import Database from "better-sqlite3";
+import { App } from "../src/app.ts";
 import type { Config } from "../src/config/schema.ts";
+import { silentLogger } from "../src/core/log.ts";
 import { configSchema } from "../src/config/schema.ts";
 import { openDatabase } from "../src/db/client.ts";
 import { Calendar } from "../src/domain/calendar.ts";
@@ -79,4 +81,16 @@ export async function ensureTownship(rebuild = false): Promise<void> {
   const t = performance.now();
   await setup(config());
   console.log(`built ${ITEMS} items, ${UNITS} units, ${MEMBERS} members in ${((performance.now() - t) / 1000).toFixed(1)} s (${DB})`);
+}
+
+/** A channel that takes every message and sends it nowhere (benchmarks measure Duban, not a chat). */
+export const nullChannel = { name: "null", limits: { maxBytes: 2000, perTarget: 1e9, windowMs: 60_000, files: true }, account: () => "", start: async () => {}, canReach: () => true, send: async () => {}, stop: async () => {} };
+
+/** A Duban on a fresh copy (`<name>.db`) of the township, its clock stopped at NOW. */
+export async function openTownship(name: string): Promise<App> {
+  await ensureTownship();
+  const file = path.join(DIR, `${name}.db`);
+  for (const f of [file, file + "-wal", file + "-shm"]) rmSync(f, { force: true });
+  copyFileSync(DB, file);
+  return App.open({ cfg: config(), databaseUrl: "file:" + file, clock: { now: () => NOW }, channels: [nullChannel], log: silentLogger, evidenceDir: path.join(DIR, "evidence") });
 }

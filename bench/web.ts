@@ -4,25 +4,16 @@
 // after 2 warm-ups; prints p50 / p99 / max in ms beside the target.
 // Target (issue "Web"): every page ≤ 200 ms.
 //   npm run bench:web            (builds the township once under .tmp/bench, then measures)
-import { copyFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { App } from "../src/app.ts";
-import { silentLogger } from "../src/core/log.ts";
 import { issueLink, redeemLink } from "../src/web/auth.ts";
 import { createWeb } from "../src/web/server.ts";
-import { config, DB, DIR, ensureTownship, NOW } from "./township.ts";
+import { DIR, NOW, openTownship } from "./township.ts";
 
 const TARGET_MS = 200;
 const RUNS = 20;
 
-await ensureTownship();
-const file = path.join(DIR, "web.db");
-for (const f of [file, file + "-wal", file + "-shm"]) rmSync(f, { force: true });
-copyFileSync(DB, file);
-const cfg = config();
-const channel = { name: "null", limits: { maxBytes: 2000, perTarget: 1e9, windowMs: 60_000, files: true }, account: () => "", start: async () => {}, canReach: () => true, send: async () => {}, stop: async () => {} };
-const app = await App.open({ cfg, databaseUrl: "file:" + file, clock: { now: () => NOW }, channels: [channel], log: silentLogger, evidenceDir: path.join(DIR, "evidence") });
+const app = await openTownship("web");
 const web = createWeb({ duban: app, now: () => NOW, evidenceDir: path.join(DIR, "evidence") });
 
 async function session(memberId: string): Promise<string> {

@@ -140,6 +140,21 @@ export class App {
     }
   }
 
+  /**
+   * Move a settable clock (the replay's, the playground's) forward to `t`, running everything due on the
+   * way at its own instant, in order — what the system clock does by itself in production.
+   */
+  async advanceTo(t: Date, clock: { set(d: Date): void }): Promise<void> {
+    for (;;) {
+      const next = await this.nextWakeup();
+      if (!next || next.getTime() > t.getTime()) break;
+      clock.set(next);
+      await this.tick();
+    }
+    clock.set(t);
+    await this.tick();
+  }
+
   /** The next instant after now at which tick() has something to do, or null. */
   async nextWakeup(): Promise<Date | null> {
     const now = this.clock.now();

@@ -110,14 +110,7 @@ export async function runConsole(cfg: Config, o: { databaseUrl: string; configPa
   const tick = setInterval(() => void serial(() => app.tick()), 5_000);
   /** Move the clock forward, running everything due on the way at its own instant. */
   const advanceTo = async (t: Date) => {
-    for (;;) {
-      const next = await app.nextWakeup();
-      if (!next || next.getTime() > t.getTime()) break;
-      clock.set(next);
-      await app.tick();
-    }
-    clock.set(t);
-    await app.tick();
+    await app.advanceTo(t, clock);
     print(`（时钟已到 ${fmtTime(cal, clock.now())}）`);
   };
 

@@ -108,14 +108,7 @@ export async function openPlayground(cfg: Config, o: { databaseUrl: string; evid
   const tick = setInterval(() => void serial(() => duban.tick()), 5_000);
   const clockState = () => ({ now: time(clock.now()), iso: clock.now().toISOString(), workday: cal.isWorkday(cal.today(clock.now())) });
   const advanceTo = async (t: Date) => {
-    for (;;) {
-      const next = await duban.nextWakeup();
-      if (!next || next.getTime() > t.getTime()) break;
-      clock.set(next);
-      await duban.tick();
-    }
-    clock.set(t);
-    await duban.tick();
+    await duban.advanceTo(t, clock);
     emit("clock", clockState());
   };
   let seq = 0;
