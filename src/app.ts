@@ -49,7 +49,7 @@ export class App {
     readonly scheduler: Scheduler,
     private readonly clock: Clock,
     private readonly log: Logger,
-    /** the channels started by open() (stopped by close()) */
+    /** the channels started by open() (stopped by close()), as the sender sees them */
     private readonly started: Channel[] = [],
   ) {}
 
@@ -95,7 +95,7 @@ export class App {
     });
     for (const r of configured) await pipeline.noteRoom(r.id, r.topic, o.clock.now());
     const scheduler = new Scheduler(db, read, o.cfg, org, cal, o.log, filesDir);
-    const app = new App(db, read, o.cfg, org, cal, pipeline, sender, scheduler, o.clock, o.log, o.channels);
+    const app = new App(db, read, o.cfg, org, cal, pipeline, sender, scheduler, o.clock, o.log, channels);
     // every channel's inbound messages go to the pipeline (SPEC §8); a channel that cannot start is
     // logged, counts as reaching nothing, and the others go on
     for (const ch of o.channels) {
@@ -163,6 +163,25 @@ export class App {
     return due.sort((a, b) => a.getTime() - b.getTime())[0] ?? null;
   }
 
+  /**
+   * How this instance is (GET /healthz): the database answers, each channel is connected, and how much
+   * waits in the outbox and since when.
+   */
+  async health(): Promise<{ ok: boolean; database: boolean; channels: { name: string; account: string; ok: boolean }[]; outbox: { waiting: number; oldestSeconds: number | null } }> {
+    let database = true;
+    let waiting = 0;
+    let oldest: Date | null = null;
+    try {
+      waiting = await this.db.outbox.count({ where: { status: { in: ["pending", "sending"] } } });
+      oldest = (await this.db.outbox.findFirst({ where: { status: { in: ["pending", "sending"] } }, orderBy: { id: "asc" }, select: { createdAt: true } }))?.createdAt ?? null;
+    } catch {
+      database = false;
+    }
+    const channels = this.started.map((c) => ({ name: c.name, account: c.account(), ok: c.healthy?.() ?? true }));
+    const oldestSeconds = oldest ? Math.max(0, Math.round((this.clock.now().getTime() - oldest.getTime()) / 1000)) : null;
+    return { ok: database && channels.every((c) => c.ok), database, channels, outbox: { waiting, oldestSeconds } };
+  }
+
   async noteRooms(rooms: { id: string; topic: string }[], now: Date): Promise<void> {
     for (const r of rooms) await this.pipeline.noteRoom(r.id, r.topic, now);
   }
@@ -185,6 +204,7 @@ function guarded(ch: Channel, failed: Set<Channel>): Channel {
     },
     account: () => ch.account(),
     botNames: () => ch.botNames?.() ?? [],
+    healthy: () => !failed.has(ch) && (ch.healthy?.() ?? true),
     overhead: ch.overhead ? (t, m) => ch.overhead!(t, m) : undefined,
     start: (d) => ch.start(d),
     canReach: (d) => !failed.has(ch) && ch.canReach(d),

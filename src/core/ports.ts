@@ -61,6 +61,8 @@ export interface Channel {
   botNames?(): string[];
   /** bytes the platform puts before the text for these mentions (e.g. `@姓名 ` per person) */
   overhead?(target: Target, mentions: string[]): number | Promise<number>;
+  /** is it connected and accepted right now (for /healthz; absent: as far as it knows, yes) */
+  healthy?(): boolean;
   /** connect; inbound messages go to `deliver` (a send-only channel never calls it) */
   start(deliver: (m: Inbound) => Promise<void>): Promise<void>;
   /** can this channel reach that chat at all (and carry a file, when `d.file` is set)? */

@@ -47,6 +47,11 @@ export function createWeb(o: WebOptions): Hono {
     c.header("Cache-Control", "public, max-age=300");
     return c.body(f.body, 200, { "Content-Type": f.type });
   });
+  // for a supervisor or a load balancer: 200 when the database answers and every channel is connected
+  web.get("/healthz", async (c) => {
+    const h = await o.duban.health();
+    return c.json(h, h.ok ? 200 : 503);
+  });
   mountDashboard(web, o.duban, { now: o.now, evidenceDir: o.evidenceDir, secureCookie: !!o.secureCookie });
   if (o.playground) o.playground(web);
   else web.get("/", (c) => c.redirect("/看板/", 302));

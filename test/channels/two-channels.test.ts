@@ -11,6 +11,7 @@ import { VirtualClock } from "../../src/core/clock.ts";
 import { createLogger } from "../../src/core/log.ts";
 import { FakeAibotServer } from "../fakes/wecom-aibot-server.ts";
 import { startFakeWecom, type FakeWecom } from "../fakes/wecom-http-server.ts";
+import { createWeb } from "../../src/web/server.ts";
 import { example } from "../helpers.ts";
 
 const CREDS = { botId: "aib-duban", secret: "aibot-secret" };
@@ -93,6 +94,13 @@ describe("智能机器人 + 自建应用 in one process", () => {
     await app.sender.idle();
     expect(await app.db.item.count()).toBe(1);
     expect(aibot.sent.length + wecom.appMessages.length).toBe(before + 1);
+    // /healthz: 200, both channels connected, nothing waiting
+    const r = await createWeb({ duban: app, now: () => new Date(), evidenceDir: "/nonexistent" }).request("/healthz");
+    expect(r.status).toBe(200);
+    expect(await r.json()).toMatchObject({ ok: true, database: true, outbox: { waiting: 0, oldestSeconds: null } });
+    // the 智能机器人's connection dropped: not healthy until it is back
+    aibot.dropConnections();
+    await until(async () => (await (await createWeb({ duban: app, now: () => new Date(), evidenceDir: "/x" }).request("/healthz")).json()).channels[0].ok === false, "healthz to notice the drop");
   });
 
   it("proactive work: the 交办 notice and the deadline reminder reach the group by the 智能机器人; the leaders' digest goes by the 自建应用", async () => {
@@ -139,6 +147,15 @@ describe("智能机器人 + 自建应用 in one process", () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.status === "failed" && /没有能送达的通道/.test(r.error ?? ""))).toBe(true);
     expect(wecom.appMessages).toEqual([]);
+    // /healthz says so: 503, the 自建应用 not connected, the 智能机器人 connected
+    const r = await createWeb({ duban: app, now: () => new Date(), evidenceDir: "/nonexistent" }).request("/healthz");
+    expect(r.status).toBe(503);
+    const h = await r.json();
+    expect(h.database).toBe(true);
+    expect(h.channels).toEqual([
+      { name: "wecom-aibot", account: CREDS.botId, ok: true },
+      { name: "wecom-app", account: expect.any(String), ok: false },
+    ]);
   });
 
   it("the 智能机器人 alone tries every person itself (the platform decides)", async () => {

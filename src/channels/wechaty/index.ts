@@ -53,6 +53,13 @@ export function createWechatyChannel(bot: Wechaty, o: WechatyChannelOptions = {}
       }
       if (o.ownsBot) await bot.start();
     },
+    healthy: () => {
+      try {
+        return bot.isLoggedIn;
+      } catch {
+        return false;
+      }
+    },
     canReach: () => true,
     send: (d) => (d.file ? t.sendFile(d.target, d.file) : t.sendText(d.target, d.text ?? "", d.mentions)),
     async stop() {

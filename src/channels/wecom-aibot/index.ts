@@ -372,6 +372,7 @@ export function createAibotChannel(opts: AibotChannelOptions): Channel {
     limits: AIBOT_LIMITS,
     account: () => account,
     botNames: () => [...names],
+    healthy: () => authed && !takenOver,
     overhead(target: Target, mentions: string[]) {
       return target.kind === "room" ? utf8Bytes(mentionPrefix(mentions)) : 0;
     },

@@ -216,6 +216,8 @@ export function createWecomAppChannel(o: WecomAppOptions): WecomAppChannel {
     account: () => `${o.corpId}:${agentIdText}`,
     overhead: () => 0,
 
+    healthy: () => !refused && !!cached,
+
     async start(_deliver: (m: Inbound) => Promise<void>) {
       // send only: `_deliver` is never called. Credentials refused (or missing): the channel is not
       // started and reaches nothing (the app routes around it); the network down: it tries again per send

@@ -194,6 +194,8 @@ export function createWebhookChannel(o: WebhookOptions): WebhookChannel {
       return good.map((r) => r.roomId);
     },
 
+    healthy: () => dead.size < rooms.size,
+
     canReach(d: Pick<Delivery, "target" | "file">) {
       if (d.target.kind !== "room" || !rooms.has(d.target.id) || dead.has(d.target.id)) return false;
       return !d.file || sizeWithin(d.file, WEBHOOK_FILE_MIN_BYTES, WEBHOOK_FILE_MAX_BYTES);
