@@ -21,6 +21,9 @@ const env = {
   DUBAN_WEB_PORT: "0",
 };
 
+// the node flags npm start uses (package.json "start": "… node <flags> dist/main.js")
+const START_FLAGS = (/node ((?:--\S+ )*)dist\/main\.js/.exec(JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts.start)?.[1] ?? "").trim().split(" ").filter(Boolean);
+
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -28,7 +31,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function once(extra: NodeJS.ProcessEnv = {}): Promise<{ readyMs: number; idleMb: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ["dist/main.js"], { cwd: ROOT, env: { ...env, ...extra }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...START_FLAGS, "dist/main.js"], { cwd: ROOT, env: { ...env, ...extra }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     const seen = (d: Buffer) => {
       out += d;
