@@ -45,10 +45,22 @@ const web = webAddress();
 const evidenceDir = path.resolve(process.env.DUBAN_EVIDENCE_DIR ?? "data/evidence");
 const databaseUrl = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
 const playground = !setup.channels.length || process.env.DUBAN_PLAYGROUND === "1";
+// beside production settings the playgrounds never touch the production database
+const pgDatabase = setup.channels.length ? process.env.DUBAN_PLAYGROUND_DATABASE_URL || "file:./data/playground.db" : databaseUrl;
+
+/** A playground's mock chat reaches everyone: on a database a production channel has used, it would "send" real rows into the void. */
+async function refuseProductionDatabase(url: string): Promise<void> {
+  const { usedByProduction } = await import("./playground/guard.ts");
+  const used = await usedByProduction(url).catch(() => null);
+  if (!used) return;
+  console.error(`数据库 ${url} 是生产通道（${used}）用过的，演练台不在上面运行（演练台的模拟聊天会把待发的真实消息“发”掉）：请检查是否漏设了通道的环境变量；只想演练，请设 DATABASE_URL=file:./data/playground.db`);
+  process.exit(2);
+}
 
 if (process.argv.includes("console")) {
+  await refuseProductionDatabase(pgDatabase);
   const { runConsole } = await import("./playground/console.ts");
-  await runConsole(cfg, { databaseUrl, configPath, log }).catch(refuse);
+  await runConsole(cfg, { databaseUrl: pgDatabase, configPath, log }).catch(refuse);
 } else if (playground) {
   if (setup.channels.length) log.warn("playground.forced", { msg: "DUBAN_PLAYGROUND=1：已配置的生产通道不启用，运行本地演练台", channels: setup.channels.map((c) => c.name) });
   const { isLoopback, openPlayground } = await import("./playground/web.ts");
@@ -58,8 +70,7 @@ if (process.argv.includes("console")) {
     process.exit(2);
   }
   const { createWeb, listen } = await import("./web/server.ts");
-  // beside production settings (DUBAN_PLAYGROUND=1) it never touches the production database
-  const pgDatabase = setup.channels.length ? process.env.DUBAN_PLAYGROUND_DATABASE_URL || "file:./data/playground.db" : databaseUrl;
+  await refuseProductionDatabase(pgDatabase);
   const pg = await openPlayground(cfg, { databaseUrl: pgDatabase, evidenceDir: setup.channels.length ? path.resolve("data/playground-evidence") : evidenceDir, log }).catch(refuse);
   const site = createWeb({ duban: pg.duban, now: () => pg.clock.now(), evidenceDir, playground: (w) => pg.mount(w) });
   const bound = await listen(site, web.host, web.port).catch((e) => {
@@ -81,8 +92,9 @@ if (process.argv.includes("console")) {
 } else {
   let app: App | undefined;
   let stopping = false;
-  // registered before the channels start (Wechaty's can take 15 s to give up on a silent service): a stop
-  // request meanwhile still closes the channels and the database
+  // registered before the channels start (connecting can take seconds): a stop request during start-up
+  // ends the process at once (nothing is acknowledged before App.open has finished); after it, the
+  // channels and the database are closed first
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;

@@ -526,3 +526,17 @@ describe("sending respects each transport's limits", () => {
     await again.close();
   });
 });
+
+describe("the same message delivered twice is handled once — also across the upgrade that named the channels", () => {
+  it("a Wechaty message claimed under the old key (<bot id>:<message id>) is a duplicate under the new one", async () => {
+    const { claimKey } = await import("../src/core/pipeline.ts");
+    const b = await bot();
+    await b.db.processedMessage.create({ data: { key: claimKey("wxbot:old-msg-1"), at: new Date() } });
+    const msg = (id: string) => ({ channel: "wechaty", account: "wxbot", id, chat: { kind: "private" as const }, senderId: "zhangsan", senderName: "张三", text: "/上报 公开栏未更新", mentioned: [] });
+    expect(await b.sim.app!.handle(msg("old-msg-1"))).toBe("duplicate");
+    expect(await b.db.item.count()).toBe(0);
+    expect(await b.sim.app!.handle(msg("new-msg-2"))).toBe("handled");
+    expect(await b.db.item.count()).toBe(1);
+    await b.close();
+  });
+});

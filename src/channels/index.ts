@@ -29,6 +29,7 @@ export async function channelsFromEnv(env: NodeJS.ProcessEnv, cfg: Config, log: 
   const botId = env.WECOM_AIBOT_ID?.trim();
   const secret = env.WECOM_AIBOT_SECRET?.trim();
   const app = env.WECOM_CORP_ID?.trim() || env.WECOM_AGENT_ID?.trim() || env.WECOM_AGENT_SECRET?.trim() ? (await import("./wecom-app/index.ts")).wecomAppOptionsFromEnv(env, log) : undefined;
+  const appChannel = app ? (await import("./wecom-app/index.ts")).createWecomAppChannel(app) : undefined;
   if (botId || secret) {
     if (!botId) problems.push("设置了 WECOM_AIBOT_SECRET，但缺少 WECOM_AIBOT_ID（智能机器人的 Bot ID）");
     else if (!secret) problems.push("设置了 WECOM_AIBOT_ID，但缺少 WECOM_AIBOT_SECRET（智能机器人的 Secret）");
@@ -45,13 +46,14 @@ export async function channelsFromEnv(env: NodeJS.ProcessEnv, cfg: Config, log: 
           botName: env.WECOM_AIBOT_NAME?.trim() || undefined,
           resolveMention: (name) => byName.get(name),
           topicOf: (chatid) => topics.get(chatid),
-          // with the 自建应用 beside it, people who never wrote to the 智能机器人 are reached by the 自建应用
-          contacts: app ? "seen" : "any",
+          // with a working 自建应用 beside it, people who never wrote to the 智能机器人 are reached by the
+          // 自建应用; when that one is not connected (refused, not started), the 智能机器人 tries them itself
+          contacts: app ? () => (appChannel?.healthy?.() ? "seen" : "any") : "any",
         })),
       );
     }
   }
-  if (app) channels.push((await import("./wecom-app/index.ts")).createWecomAppChannel(app));
+  if (appChannel) channels.push(appChannel);
 
   const hooks = cfg.rooms.filter((r) => r.webhook);
   if (hooks.length)

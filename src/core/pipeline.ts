@@ -90,6 +90,14 @@ export class Pipeline {
     return `${msg.channel ?? "direct"}:${msg.account ?? ""}:${msg.id}`;
   }
 
+  /**
+   * The key the same message had before channels had names (`<bot id>:<message id>`, Wechaty only): a
+   * puppet that replays, after the upgrade, a message the old version handled finds it claimed.
+   */
+  private legacyKey(msg: InboundMessage): string | undefined {
+    return msg.channel === "wechaty" && msg.account ? `${msg.account}:${msg.id}` : undefined;
+  }
+
   private async handleOne(msg: InboundMessage): Promise<Outcome> {
     const { d } = this;
     const now = d.clock.now();
@@ -135,7 +143,7 @@ export class Pipeline {
       const prepare = def.prepare;
       if (prepare) prepared = await snapshot(d.read, (read) => prepare({ read, now, today, cfg: d.cfg, org: d.org, cal: d.cal, sender, chat: msg.chat, filesDir: d.filesDir }, args.data));
       await d.db.$transaction(async (tx) => {
-        await this.claim(tx, key, now);
+        await this.claim(tx, key, now, this.legacyKey(msg));
         const outbox = new OutboxBatch(tx, now);
         const ctx = makeCtx({
           now,
@@ -171,7 +179,8 @@ export class Pipeline {
    * The dedupe claim of a message. Stored as a hash of the key, dated by its local day only: a claim
    * (of an anonymous report too) pairs no message id with the instant an item was created.
    */
-  private async claim(tx: Tx, key: string, now: Date): Promise<void> {
+  private async claim(tx: Tx, key: string, now: Date, legacy?: string): Promise<void> {
+    if (legacy && (await tx.processedMessage.findUnique({ where: { key: claimKey(legacy) } }))) throw new Duplicate();
     try {
       await tx.processedMessage.create({ data: { key: claimKey(key), at: this.d.cal.instant(this.d.cal.today(now)) } });
     } catch (e) {
@@ -184,7 +193,7 @@ export class Pipeline {
   private async replyOnly(msg: InboundMessage, sender: Person, text: string, now: Date, ephemeral = false): Promise<Outcome> {
     try {
       await this.d.db.$transaction(async (tx) => {
-        await this.claim(tx, this.key(msg), now);
+        await this.claim(tx, this.key(msg), now, this.legacyKey(msg));
         const { target, mentions } = replyTarget(ephemeral ? { kind: "private" } : msg.chat, sender.id);
         await insertOutgoing(tx, [{ target, text, mentions, ephemeral, direct: true, via: viaFor(msg, !ephemeral || msg.chat.kind === "private") }], now);
       }, TX);
@@ -236,7 +245,8 @@ export class Pipeline {
       return this.replyOnly(msg, d.org.person(msg.senderId, msg.senderName), `#${elsewhere.item.no} 的整改照片请发在提交 /整改 的同一个聊天里（${where}），请在 ${hhmm} 前到那里重新发送，这张不计入佐证`, now);
     }
     if (pending.item.status !== "待验收") return "ignored";
-    if (await d.db.processedMessage.findUnique({ where: { key: claimKey(key) } })) return "duplicate";
+    const legacy = this.legacyKey(msg);
+    if (await d.db.processedMessage.findFirst({ where: { key: { in: [claimKey(key), ...(legacy ? [claimKey(legacy)] : [])] } } })) return "duplicate";
     const staging = path.join(d.evidenceDir, ".incoming");
     mkdirSync(staging, { recursive: true });
     const base = path.join(staging, key.replace(/[^\w.-]/g, "_"));
@@ -256,7 +266,7 @@ export class Pipeline {
       const outcome = await d.db.$transaction(async (tx) => {
         const ev = await rectification(tx);
         if (!ev || ev.item.status !== "待验收") return "ignored" as const;
-        await this.claim(tx, key, now);
+        await this.claim(tx, key, now, legacy);
         const count = await tx.evidence.count({ where: { eventId: ev.id } });
         const dir = path.join(d.evidenceDir, String(ev.item.no));
         mkdirSync(dir, { recursive: true });
@@ -284,6 +294,9 @@ export class Pipeline {
   /** Remember group chats (id ↔ topic) and bind the ones the config names to their unit. */
   async noteRoom(id: string, topic: string, now: Date): Promise<void> {
     if (this.knownRooms.get(id) === topic) return;
+    // a chat channel is in a group known so far only by its 群机器人: from now on it is this row (the
+    // 群机器人 then has nothing to do there; one group, one row, else every notice would go twice)
+    if (!id.startsWith("webhook:")) await this.d.db.room.deleteMany({ where: { id: `webhook:${topic}` } });
     const unit = this.d.cfg.units.find((u) => u.rooms.includes(topic))?.name ?? null;
     const conf = this.d.cfg.rooms.find((r) => r.name === topic);
     const circular = !!conf?.circular;

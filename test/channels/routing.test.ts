@@ -139,3 +139,19 @@ describe("routing between channels", () => {
     await close(db);
   });
 });
+
+describe("a group with a 群机器人 that a chat channel is also in is one group", () => {
+  it("one Room row (the chat channel's), before and after a restart: nothing goes to it twice", async () => {
+    const { bot, example } = await import("../helpers.ts");
+    const cfg = example();
+    cfg.rooms = cfg.rooms.map((r) => (r.name === "作风整顿工作群" ? { ...r, webhook: "key-1" } : r));
+    const b = await bot({ cfg });
+    const rows = async () => (await b.db.room.findMany({ where: { topic: "作风整顿工作群" } })).map((r) => r.id);
+    expect(await rows()).toHaveLength(1);
+    expect((await rows())[0]).not.toMatch(/^webhook:/);
+    await b.sim.stop();
+    await b.sim.start();
+    expect(await rows()).toHaveLength(1);
+    await b.close();
+  });
+});

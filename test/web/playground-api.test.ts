@@ -62,3 +62,21 @@ describe("the playground's API answers this machine only", () => {
     expect(r.stderr).toContain("只在本机地址上提供");
   }, 60_000);
 });
+
+describe("a playground never runs on a database a production channel has used", () => {
+  it("npm start without channel settings on such a database refuses, saying why (a lost variable?)", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-pg-prod-"));
+    const url = "file:" + path.join(dir, "prod.db");
+    const { openDatabase } = await import("../../src/db/client.ts");
+    const { db, read } = await openDatabase(url);
+    await db.outbox.create({ data: { targetKind: "contact", targetId: "ban1", text: "x", notBefore: new Date(), createdAt: new Date(), channel: "wecom-aibot" } });
+    await read.$disconnect();
+    await db.$disconnect();
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(WECHATY_|WECOM_|DUBAN_|DATABASE_URL$)/.test(k)));
+    for (const args of [["src/main.ts"], ["src/main.ts", "console"]]) {
+      const r = spawnSync(process.execPath, ["--import", "tsx", ...args], { cwd: ROOT, encoding: "utf8", timeout: 60_000, env: { ...env, DATABASE_URL: url, DUBAN_WEB_PORT: "0" }, input: "" });
+      expect(r.status, args.join(" ")).toBe(2);
+      expect(r.stderr).toContain("是生产通道（wecom-aibot）用过的");
+    }
+  }, 90_000);
+});

@@ -87,7 +87,7 @@ export interface AibotChannelOptions {
    * those `seen` writing to the bot privately since it started — what a deployment with the 自建应用
    * beside it chooses, so that a digest to a leader who never wrote to the bot goes by the 自建应用
    */
-  contacts?: "any" | "seen";
+  contacts?: "any" | "seen" | (() => "any" | "seen");
   /** narrow what `canReach` accepts further (default: any group chatid; persons as `contacts` says) */
   reaches?: (d: Pick<Delivery, "target" | "file">) => boolean;
   timeouts?: AibotTimeouts;
@@ -394,7 +394,8 @@ export function createAibotChannel(opts: AibotChannelOptions): Channel {
     },
     canReach(d) {
       if (!d.target.id) return false;
-      if (d.target.kind === "contact" && opts.contacts === "seen" && !seen.has(d.target.id)) return false;
+      const contacts = typeof opts.contacts === "function" ? opts.contacts() : opts.contacts;
+      if (d.target.kind === "contact" && contacts === "seen" && !seen.has(d.target.id)) return false;
       return opts.reaches ? opts.reaches(d) : true;
     },
     async send(d: Delivery) {
