@@ -244,3 +244,19 @@ describe("7. one voice", () => {
     expect(got.find((o) => o.to === "ban1")!.text).toContain("与 #1 相似");
   });
 });
+
+describe("/绑定 通报: a circular group named in the chat (the 智能机器人 cannot tell a group's name)", () => {
+  it("sets and undoes a group as a circular group; the draft lists it among the groups it will go to", async () => {
+    await b.say("ban1", "/上报 村务公开栏三个月未更新 @东村 @张三 截止:3月20日");
+    expect(await b.ask("zhangsan", "/绑定 通报", "领导班子群")).toMatch(/仅限/);
+    expect(await b.ask("ban1", "/绑定 通报", "领导班子群")).toBe("本群已设为通报群：以后月度通报的正文和图表发到本群；取消请发送 /解绑 通报");
+    expect(await b.ask("ban1", "/绑定", "领导班子群")).toContain("本群是通报群");
+    expect((await b.db.room.findFirstOrThrow({ where: { topic: "领导班子群" } })).circular).toBe(true);
+    await b.at("2026-04-01T10:00:00+08:00");
+    const draft = (await b.say("ban1", "/通报 2026-03")).map((o) => o.text ?? "").join("\n");
+    expect(draft).toMatch(/领导班子群/);
+    expect(await b.ask("ban1", "/解绑 通报", "领导班子群")).toBe("本群不再收月度通报");
+    expect((await b.db.room.findFirstOrThrow({ where: { topic: "领导班子群" } })).circular).toBe(false);
+    expect(await b.ask("ban1", "/解绑 通报", "领导班子群")).toMatch(/本群不是通报群/);
+  });
+});
