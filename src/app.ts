@@ -93,12 +93,7 @@ export class App {
       const id = configuredRoomId(r);
       return id ? [{ id, topic: r.name }] : [];
     });
-    for (const r of configured) {
-      // a group only a 群机器人 reaches, unless a chat channel is in it already (one group, one row: else
-      // every notice to it would go twice)
-      if (r.id.startsWith("webhook:") && (await db.room.count({ where: { topic: r.topic, NOT: { id: { startsWith: "webhook:" } } } }))) continue;
-      await pipeline.noteRoom(r.id, r.topic, o.clock.now());
-    }
+    for (const r of configured) await pipeline.noteRoom(r.id, r.topic, o.clock.now());
     const scheduler = new Scheduler(db, read, o.cfg, org, cal, o.log, filesDir);
     const app = new App(db, read, o.cfg, org, cal, pipeline, sender, scheduler, o.clock, o.log, channels);
     // every channel's inbound messages go to the pipeline (SPEC §8); a channel that cannot start is

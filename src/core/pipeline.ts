@@ -294,9 +294,11 @@ export class Pipeline {
   /** Remember group chats (id ↔ topic) and bind the ones the config names to their unit. */
   async noteRoom(id: string, topic: string, now: Date): Promise<void> {
     if (this.knownRooms.get(id) === topic) return;
-    // a chat channel is in a group known so far only by its 群机器人: from now on it is this row (the
-    // 群机器人 then has nothing to do there; one group, one row, else every notice would go twice)
-    if (!id.startsWith("webhook:")) await this.d.db.room.deleteMany({ where: { id: `webhook:${topic}` } });
+    // one group, one row (else every notice to it would go twice): a group reached only by its 群机器人
+    // (`webhook:<name>`) is that row until a chat channel turns out to be in it, then the chat's row
+    if (id.startsWith("webhook:")) {
+      if (await this.d.db.room.count({ where: { topic, NOT: { id: { startsWith: "webhook:" } } } })) return;
+    } else await this.d.db.room.deleteMany({ where: { id: `webhook:${topic}` } });
     const unit = this.d.cfg.units.find((u) => u.rooms.includes(topic))?.name ?? null;
     const conf = this.d.cfg.rooms.find((r) => r.name === topic);
     const circular = !!conf?.circular;
