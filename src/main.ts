@@ -78,7 +78,7 @@ if (process.argv.includes("console")) {
     process.exit(2);
   });
   // /看板 links point at the port really bound (DUBAN_WEB_PORT=0: any free one)
-  process.env.DUBAN_PUBLIC_URL ||= `http://${web.host}:${bound.port}`;
+  if (!process.env.DUBAN_PUBLIC_URL && !web.port) process.env.DUBAN_PUBLIC_URL = webAddress({ ...process.env, DUBAN_WEB_PORT: String(bound.port) }).publicUrl;
   console.log(`督办助手 · 本地演练（${cfg.org}，配置 ${configPath}，数据库 ${pgDatabase}）`);
   console.log(`请用浏览器打开 http://${web.host}:${bound.port}/`);
   console.log(`${pg.note}。在网页上选择身份和群，输入命令；拨动时钟看提醒、周报和通报。终端里演练：npm run console。Ctrl-C 退出`);
@@ -118,7 +118,8 @@ if (process.argv.includes("console")) {
     log.error("web.listen_failed", { host: web.host, port: web.port, error: String((e as Error).message), check: "DUBAN_WEB_HOST, DUBAN_WEB_PORT", msg: "看板网页无法启动（端口被占用或地址不对）：机器人照常工作，/看板 链接打不开" });
     return undefined;
   });
-  if (site && !process.env.DUBAN_PUBLIC_URL) process.env.DUBAN_PUBLIC_URL = `http://${web.host}:${site.port}`;
+  // DUBAN_WEB_PORT=0 (any free port): /看板 links name the port really bound
+  if (site && !process.env.DUBAN_PUBLIC_URL && !web.port) process.env.DUBAN_PUBLIC_URL = webAddress({ ...process.env, DUBAN_WEB_PORT: String(site.port) }).publicUrl;
   if (site) log.info("web.listening", { url: webAddress().publicUrl, msg: `看板网址 ${webAddress().publicUrl}/看板/（由 /看板 私聊获取登录链接）` });
   // node-cron only triggers; what is due lives in the database
   cron.schedule("* * * * *", () => void app!.tick().catch((e) => log.error("tick.failed", { error: String(e) })));
