@@ -8,7 +8,6 @@ import type { HtmlEscapedString } from "hono/utils/html";
 export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 export { html, raw };
 
-
 /** The page: phone first (one column under 720 px), a top bar with the township and the person. */
 export function page(o: { title: string; org: string; who?: string; nav?: string; body: Html; scripts?: string[] }): Html {
   const nav = o.who
