@@ -2,7 +2,6 @@ import path from "node:path";
 import { z } from "zod";
 import { defineCommand } from "../src/core/command.ts";
 import { UserError } from "../src/core/errors.ts";
-import { replyTarget } from "../src/core/context.ts";
 import { roomAudience, SENT_PRIVATELY } from "../src/domain/visibility.ts";
 import { exportName } from "../src/reports/names.ts";
 
@@ -40,8 +39,7 @@ export default defineCommand({
   },
   async run(ctx, _a, p: { file: string; rows: number; unit?: string; privately: boolean }) {
     await ctx.reply(`${p.unit ?? ctx.cfg.org}问题整改台账（${p.rows} 个问题）见下方文件`, { privately: p.privately });
-    const { target } = replyTarget(p.privately ? { kind: "private" } : ctx.chat, ctx.sender.id);
-    await ctx.send({ target, file: p.file });
+    await ctx.replyFile(p.file, { privately: p.privately });
     if (p.privately) await ctx.reply(SENT_PRIVATELY);
   },
 });

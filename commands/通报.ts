@@ -67,7 +67,8 @@ export default defineCommand({
   async run(ctx, a, prep: { month: string; draft?: DraftPlan; publish?: PublishPlan }) {
     const { month } = prep;
     if (prep.draft) {
-      for (const o of draftRows(prep.draft, [ctx.sender.id])) await ctx.send(o);
+      // the answer to the asker: not held back by quiet hours (a scheduled draft is)
+      for (const o of draftRows(prep.draft, [ctx.sender.id])) await ctx.send({ ...o, direct: true });
       if (ctx.chat.kind === "room") await ctx.reply(SENT_PRIVATELY);
       return;
     }

@@ -158,6 +158,23 @@ describe("quiet hours hold everything but the direct answer", () => {
     await b.close();
   });
 
+  it("a file that answers a command (/台账, a /通报 draft) comes at once at night, with its text", async () => {
+    const b = await bot({ start: "2026-03-03T22:40:00+08:00" });
+    await b.say("ban1", "/上报 村务公开栏三个月未更新");
+    const ledger = await b.say("ban1", "/台账");
+    expect(ledger.map((o) => [o.to, o.at, o.text ? "text" : "file"])).toEqual([
+      ["ban1", "2026-03-03T22:40:00+08:00", "text"],
+      ["ban1", "2026-03-03T22:40:00+08:00", "file"],
+    ]);
+    expect(ledger[1].file).toMatch(/台账-.*\.xlsx$/);
+    const draft = await b.say("ban1", "/通报 2月");
+    expect(draft.filter((o) => o.file).map((o) => [o.to, o.at])).toEqual([
+      ["ban1", "2026-03-03T22:40:00+08:00"],
+      ["ban1", "2026-03-03T22:40:00+08:00"],
+    ]);
+    await b.close();
+  });
+
   it("a queue behind a rate limit does not spill into the night", async () => {
     const b = await bot({ start: "2026-03-03T20:59:30+08:00" });
     const room = b.sim.world.room(G);

@@ -28,6 +28,8 @@ export interface Ctx {
   commands: readonly CommandDef[];
   /** answer the sender where they asked: in the group with an @-mention, or privately (`privately`: always) */
   reply(text: string, opts?: { ephemeral?: boolean; privately?: boolean }): Promise<void>;
+  /** Answer the sender with a file (a ledger, a draft circular's chart), like reply: not held back by quiet hours. */
+  replyFile(file: string, opts?: { privately?: boolean }): Promise<void>;
   /**
    * Answer about items, rendered for the asker (`ctx.me`): in the group when the group may see as much of
    * every one of them (SPEC §1), else privately with the one line `详情已私信发给你` in the group.
@@ -54,7 +56,7 @@ export function viaFor(via: Via | undefined, sameChat: boolean): Via | undefined
   return { channel: via.channel, account: via.account, replyHandle: sameChat ? via.replyHandle : undefined };
 }
 
-export function makeCtx(base: Omit<Ctx, "reply" | "send" | "replyAbout" | "me" | "here">, outbox: OutboxBatch, via?: Via): Ctx {
+export function makeCtx(base: Omit<Ctx, "reply" | "replyFile" | "send" | "replyAbout" | "me" | "here">, outbox: OutboxBatch, via?: Via): Ctx {
   const send = async (o: Outgoing) => {
     outbox.add(o);
   };
@@ -83,6 +85,10 @@ export function makeCtx(base: Omit<Ctx, "reply" | "send" | "replyAbout" | "me" |
     reply: async (text, opts) => {
       const { target, mentions } = replyTarget(opts?.privately ? { kind: "private" } : base.chat, base.sender.id);
       await send({ target, text, mentions, ephemeral: opts?.ephemeral, direct: true, via: viaFor(via, !opts?.privately || base.chat.kind === "private") });
+    },
+    replyFile: async (file, opts) => {
+      const { target } = replyTarget(opts?.privately ? { kind: "private" } : base.chat, base.sender.id);
+      await send({ target, file, direct: true, via: viaFor(via, !opts?.privately || base.chat.kind === "private") });
     },
   };
   return ctx;
