@@ -1,6 +1,8 @@
 // The Prisma schema engine, run offline from its wasm build and driven by our own driver adapter.
 // The Prisma CLI would download a native engine at first use; government hosts and this project's
 // machines cannot. See ../shared/notes/prisma-offline.md for the four work-arounds applied here.
+// This module runs it on SQLite (prisma/migrations); src/db/postgres-engine.ts runs the same engine on
+// PostgreSQL (prisma/postgresql/migrations) through loadWasm, runEngine, readMigrations and allApplied.
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync, existsSync } from "node:fs";
 import Database from "better-sqlite3";
@@ -18,7 +20,8 @@ export const MIGRATIONS_DIR = path.join(PRISMA_DIR, "migrations");
 export const SCHEMA_PATH = path.join(PRISMA_DIR, "schema.prisma");
 
 let loaded: Promise<void> | undefined;
-function loadWasm(): Promise<void> {
+/** Load and instantiate the engine's wasm once per process (only when an engine is actually needed). */
+export function loadWasm(): Promise<void> {
   loaded ??= (async () => {
     (globalThis as any).PRISMA_WASM_PANIC_REGISTRY = {
       set_message(m: string) {
@@ -97,24 +100,40 @@ export function readMigrations(dir = MIGRATIONS_DIR): MigrationsList {
   };
 }
 
-const filters = { externalTables: [], externalEnums: [] };
+export const filters = { externalTables: [], externalEnums: [] };
 
-/** Run `fn` with a schema engine connected to the SQLite file at `filePath` (":memory:" for diffs). */
-export async function withEngine<T>(filePath: string, fn: (engine: any) => Promise<T>): Promise<T> {
+/** sha256 of a migration script: the checksum Prisma records in `_prisma_migrations`. */
+export function migrationChecksum(sql: string): string {
+  return createHash("sha256").update(sql).digest("hex");
+}
+
+/** True when every migration of `list` is among `applied` (name → checksum of finished, not rolled back rows). */
+export function allApplied(list: MigrationsList, applied: Map<string, string>): boolean {
+  return list.migrationDirectories.every((d) => applied.get(d.path) === migrationChecksum(d.migrationFile.content.value));
+}
+
+/**
+ * Run `fn` with a schema engine for `schema` (the text of a schema.prisma) driven by the adapter factory
+ * `factory` (connect / connectToShadowDb). `opened` collects the adapters the factory handed out: they are
+ * disposed afterwards, since engine.free() does not close them.
+ */
+export async function runEngine<T>(schema: string, factory: object, opened: { dispose(): Promise<void> }[], fn: (engine: any) => Promise<T>): Promise<T> {
   await loadWasm();
-  const opened: { dispose(): Promise<void> }[] = [];
-  const factory = bindMigrationAwareSqlAdapterFactory(
-    scriptTolerantFactory(new PrismaBetterSqlite3({ url: filePath }, { shadowDatabaseUrl: ":memory:" }), opened) as any,
-  );
-  const schema = readFileSync(SCHEMA_PATH, "utf8");
-  const engine = await glue.SchemaEngine.new({ datamodels: [["schema.prisma", schema]] }, () => {}, factory);
+  const engine = await glue.SchemaEngine.new({ datamodels: [["schema.prisma", schema]] }, () => {}, bindMigrationAwareSqlAdapterFactory(factory as any));
   try {
     return await fn(engine);
   } finally {
     engine.free();
-    // engine.free() does not close the connections it opened: close them, or SQLite stays locked.
     for (const a of opened) await a.dispose().catch(() => {});
   }
+}
+
+/** Run `fn` with a schema engine connected to the SQLite file at `filePath` (":memory:" for diffs). */
+export async function withEngine<T>(filePath: string, fn: (engine: any) => Promise<T>): Promise<T> {
+  const opened: { dispose(): Promise<void> }[] = [];
+  const factory = scriptTolerantFactory(new PrismaBetterSqlite3({ url: filePath }, { shadowDatabaseUrl: ":memory:" }), opened);
+  // engine.free() does not close the connections it opened: runEngine closes them, or SQLite stays locked.
+  return runEngine(readFileSync(SCHEMA_PATH, "utf8"), factory, opened, fn);
 }
 
 /**
@@ -128,8 +147,7 @@ export function migrationsUpToDate(filePath: string, list = readMigrations()): b
     const table = db.prepare("SELECT name FROM sqlite_master WHERE type='table' AND name='_prisma_migrations'").get();
     if (!table) return list.migrationDirectories.length === 0;
     const rows = db.prepare("SELECT migration_name AS name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL").all() as { name: string; checksum: string }[];
-    const applied = new Map(rows.map((r) => [r.name, r.checksum]));
-    return list.migrationDirectories.every((d) => applied.get(d.path) === createHash("sha256").update(d.migrationFile.content.value).digest("hex"));
+    return allApplied(list, new Map(rows.map((r) => [r.name, r.checksum])));
   } finally {
     db.close();
   }
