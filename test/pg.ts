@@ -1,0 +1,75 @@
+// PostgreSQL for tests: a probe (tests needing PostgreSQL are skipped, with the reason, when it does not
+// answer) and a throwaway database per test. The server: env DUBAN_TEST_PG_URL (a URL on a database the
+// user may connect to, with the right to CREATE DATABASE), default postgresql://postgres@127.0.0.1:5432/postgres.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { maskUrl, pgConfig, withDatabase } from "../src/db/pg-url.ts";
+
+export const TEST_PG_URL = process.env.DUBAN_TEST_PG_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
+
+/** Why PostgreSQL tests are skipped (for describe names and warnings). */
+export const PG_SKIP_REASON = `PostgreSQL does not answer on ${maskUrl(TEST_PG_URL)} (set DUBAN_TEST_PG_URL)`;
+
+async function connect(url = TEST_PG_URL): Promise<pg.Client> {
+  const c = new pg.Client(pgConfig(url, { connectionTimeoutMillis: 3_000 }));
+  c.on("error", () => {});
+  await c.connect();
+  return c;
+}
+
+let probe: Promise<boolean> | undefined;
+/** True when the test server answers (asked once per process). */
+export function pgAvailable(): Promise<boolean> {
+  probe ??= (async () => {
+    let c: pg.Client | undefined;
+    try {
+      c = await connect();
+      await c.query("SELECT 1");
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await c?.end().catch(() => {});
+    }
+  })();
+  return probe;
+}
+
+/**
+ * A new, empty database `duban_t_<random>` on the test server (from template0, UTF8, C collation: ORDER BY
+ * on text as in SQLite) and `drop()` (idempotent; WITH (FORCE) closes what is still connected).
+ */
+export async function createTestDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
+  const name = `duban_t_${randomBytes(8).toString("hex")}`;
+  const admin = await connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE template0 LOCALE 'C' ENCODING 'UTF8'`);
+  } finally {
+    await admin.end().catch(() => {});
+  }
+  let dropped: Promise<void> | undefined;
+  return {
+    url: withDatabase(TEST_PG_URL, name),
+    name,
+    drop: () =>
+      (dropped ??= (async () => {
+        const c = await connect();
+        try {
+          await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+        } finally {
+          await c.end().catch(() => {});
+        }
+      })()),
+  };
+}
+
+/** Names of the databases on the test server starting with `prefix`. */
+export async function databasesLike(prefix: string): Promise<string[]> {
+  const c = await connect();
+  try {
+    const { rows } = await c.query<{ datname: string }>("SELECT datname FROM pg_database WHERE starts_with(datname, $1) ORDER BY datname", [prefix]);
+    return rows.map((r) => r.datname);
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
