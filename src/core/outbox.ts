@@ -2,6 +2,7 @@
 // (src/core/sender.ts) is the only code that talks to a transport.
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 import type { Tx } from "../db/client.ts";
+import { join, raw, sql } from "../db/sql.ts";
 
 import type { Target } from "./ports.ts";
 export type { Target };
@@ -67,21 +68,20 @@ const PER_STATEMENT = Math.floor(999 / COLS.length);
  * An ephemeral row is written sealed: nothing of its recipient or its words is stored in the clear.
  */
 export async function insertOutgoing(tx: Tx, rows: Outgoing[], now: Date): Promise<void> {
-  const t = dbTime(now);
+  const cols = raw(COLS.map((c) => `"${c}"`).join(", "));
   for (let i = 0; i < rows.length; i += PER_STATEMENT) {
     const chunk = rows.slice(i, i + PER_STATEMENT);
-    const values: unknown[] = [];
-    for (const o of chunk) {
+    const values = chunk.map((o) => {
       const mentions = o.target.kind === "room" ? (o.mentions ?? []) : [];
       // (a sealed row keeps no reply handle: it would name the reporter's message in the clear)
       const via = [o.via?.channel ?? null, o.via?.account ?? null, o.ephemeral ? null : (o.via?.replyHandle ?? null)];
       if (o.ephemeral) {
         const s = seal({ id: o.target.id, text: o.text ?? null, file: o.file ?? null, mentions });
-        values.push(o.target.kind, s.targetId, s.text, null, "[]", o.dispatchKey ?? null, 1, 1, o.direct ? 1 : 0, "pending", t, t, ...via);
-      } else values.push(o.target.kind, o.target.id, o.text ?? null, o.file ?? null, JSON.stringify(mentions), o.dispatchKey ?? null, 0, 0, o.direct ? 1 : 0, "pending", t, t, ...via);
-    }
-    const sql = `INSERT INTO "Outbox" (${COLS.map((c) => `"${c}"`).join(", ")}) VALUES ${chunk.map(() => `(${COLS.map(() => "?").join(", ")})`).join(", ")}`;
-    await tx.$executeRawUnsafe(sql, ...values);
+        return sql`(${join([o.target.kind, s.targetId, s.text, null, "[]", o.dispatchKey ?? null, true, true, !!o.direct, "pending", now, now, ...via])})`;
+      }
+      return sql`(${join([o.target.kind, o.target.id, o.text ?? null, o.file ?? null, JSON.stringify(mentions), o.dispatchKey ?? null, false, false, !!o.direct, "pending", now, now, ...via])})`;
+    });
+    await tx.$executeRaw`INSERT INTO "Outbox" (${cols}) VALUES ${join(values)}`;
   }
 }
 

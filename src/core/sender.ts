@@ -14,7 +14,7 @@ import type { Calendar } from "../domain/calendar.ts";
 import { errText } from "./errors.ts";
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./log.ts";
-import { dbTime, holdsKey, seal, SEALED_TARGET, shred, targetTag, unseal, type Target } from "./outbox.ts";
+import { holdsKey, seal, SEALED_TARGET, shred, targetTag, unseal, type Target } from "./outbox.ts";
 import { splitByBytes } from "./text.ts";
 import { withTimeout } from "./timeout.ts";
 
@@ -231,15 +231,13 @@ export class Sender {
   private async claim(id: number): Promise<boolean> {
     const d = this.delivered;
     if (!d) return (await this.db.outbox.updateMany({ where: { id, status: "pending" }, data: { status: "sending", attempts: { increment: 1 } } })).count === 1;
-    const rows = await this.db.$queryRawUnsafe<{ id: number | bigint }[]>(
-      `UPDATE "Outbox" SET
-         "status" = CASE WHEN "id" = ? THEN 'sent' ELSE 'sending' END,
-         "sentAt" = CASE WHEN "id" = ? THEN ? ELSE "sentAt" END,
-         "attempts" = CASE WHEN "id" = ? THEN "attempts" ELSE "attempts" + 1 END
-       WHERE ("id" = ? AND "status" IN ('sending', 'uncertain')) OR ("id" = ? AND "status" = 'pending')
-       RETURNING "id"`,
-      d.id, d.id, dbTime(d.at), d.id, d.id, id,
-    );
+    const rows = await this.db.$queryRaw<{ id: number | bigint }[]>`
+      UPDATE "Outbox" SET
+         "status" = CASE WHEN "id" = ${d.id} THEN 'sent' ELSE 'sending' END,
+         "sentAt" = CASE WHEN "id" = ${d.id} THEN ${d.at} ELSE "sentAt" END,
+         "attempts" = CASE WHEN "id" = ${d.id} THEN "attempts" ELSE "attempts" + 1 END
+       WHERE ("id" = ${d.id} AND "status" IN ('sending', 'uncertain')) OR ("id" = ${id} AND "status" = 'pending')
+       RETURNING "id"`;
     this.delivered = null; // (if the statement failed, settle() still marks it)
     return rows.some((r) => Number(r.id) === id);
   }
@@ -270,13 +268,12 @@ export class Sender {
   private async reserve(o: Opened, n: number, now: Date): Promise<number[] | null> {
     const { perTarget, windowMs } = o.ch.limits;
     const { plain, tag } = windowKeys(o);
-    const rows = await this.db.$queryRawUnsafe<{ id: number | bigint }[]>(
-      `WITH RECURSIVE "w" AS (SELECT COUNT(*) AS "c" FROM "SendLog" WHERE "target" IN (?, ?) AND "at" > ?),
-         "n"("i") AS (SELECT 1 UNION ALL SELECT "i" + 1 FROM "n" WHERE "i" < ?)
-       INSERT INTO "SendLog" ("target", "at") SELECT ?, ? FROM "n", "w" WHERE "w"."c" = 0 OR "w"."c" + ? <= ?
-       RETURNING "id"`,
-      plain, tag, dbTime(new Date(now.getTime() - windowMs)), n, o.sealed ? tag : plain, dbTime(now), n, perTarget,
-    );
+    const since = new Date(now.getTime() - windowMs);
+    const rows = await this.db.$queryRaw<{ id: number | bigint }[]>`
+      WITH RECURSIVE "w" AS (SELECT COUNT(*) AS "c" FROM "SendLog" WHERE "target" IN (${plain}, ${tag}) AND "at" > ${since}),
+         "n"("i") AS (SELECT 1 UNION ALL SELECT "i" + 1 FROM "n" WHERE "i" < ${n})
+       INSERT INTO "SendLog" ("target", "at") SELECT ${o.sealed ? tag : plain}, ${now} FROM "n", "w" WHERE "w"."c" = 0 OR "w"."c" + ${n} <= ${perTarget}
+       RETURNING "id"`;
     return rows.length ? rows.map((r) => Number(r.id)) : null;
   }
 

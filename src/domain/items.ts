@@ -2,6 +2,7 @@
 // and writes an event: who, when, what, from which chat message.
 import { distance } from "fastest-levenshtein";
 import type { Tx } from "../db/client.ts";
+import { empty, int, sql } from "../db/sql.ts";
 import type { Item } from "../generated/prisma/client.ts";
 import { UserError } from "../core/errors.ts";
 import type { Target } from "../core/outbox.ts";
@@ -279,12 +280,8 @@ export class Items {
     if (a.length < 4) return [];
     // on every /上报: only id and title of the newest open items (the (campaign, no) index, no sorting),
     // then the few that match in full
-    const open = await this.tx.$queryRawUnsafe<{ id: number | bigint; title: string }[]>(
-      `SELECT "id", "title" FROM "Item" WHERE "campaign" = ? AND "status" <> '已销号' AND "id" <> ? ${unit ? `AND ("unitName" = ? OR "unitName" IS NULL)` : ""} ORDER BY "no" DESC LIMIT ${Math.floor(cap)}`,
-      this.campaign,
-      exceptId,
-      ...(unit ? [unit] : []),
-    );
+    const open = await this.tx.$queryRaw<{ id: number | bigint; title: string }[]>`
+      SELECT "id", "title" FROM "Item" WHERE "campaign" = ${this.campaign} AND "status" <> '已销号' AND "id" <> ${exceptId} ${unit ? sql`AND ("unitName" = ${unit} OR "unitName" IS NULL)` : empty} ORDER BY "no" DESC LIMIT ${int(Math.floor(cap))}`;
     const best = open
       .map((i) => ({ id: Number(i.id), score: titleLikeness(a, normTitle(i.title)) }))
       .filter((x) => x.score >= SIMILAR)

@@ -20,7 +20,8 @@ import { fmtDate, type Calendar, type Ymd } from "../domain/calendar.ts";
 import { orgLevel, orgScope, type Org } from "../domain/org.ts";
 import { ANONYMOUS_TITLE } from "../domain/visibility.ts";
 import { clip } from "../core/text.ts";
-import { dbTime, type Outgoing } from "../core/outbox.ts";
+import type { Outgoing } from "../core/outbox.ts";
+import { join, raw, sql } from "../db/sql.ts";
 import { exportName } from "../reports/names.ts";
 import { figuresAt, pct, ranked as split, statusRules, type UnitFigures } from "./stats.ts";
 import type { Job } from "./types.ts";
@@ -92,14 +93,11 @@ export interface CircularFigures {
 export async function monthlyTrend(read: Reader, cfg: Config, cal: Calendar, upto: string): Promise<{ month: string; created: number; closed: number }[]> {
   const months = campaignMonths(cfg).filter((m) => m <= upto);
   if (!months.length) return [];
-  const cols: string[] = [];
-  const params: unknown[] = [];
-  months.forEach((m, i) => {
-    const [from, to] = [dbTime(cal.instant(`${m}-01`)), dbTime(cal.instant(nextMonthStart(m)))];
-    cols.push(`COUNT(CASE WHEN "createdAt" >= ? AND "createdAt" < ? THEN 1 END) AS "c${i}"`, `COUNT(CASE WHEN "closedAt" >= ? AND "closedAt" < ? THEN 1 END) AS "k${i}"`);
-    params.push(from, to, from, to);
+  const cols = months.map((m, i) => {
+    const [from, to] = [cal.instant(`${m}-01`), cal.instant(nextMonthStart(m))];
+    return sql`COUNT(CASE WHEN "createdAt" >= ${from} AND "createdAt" < ${to} THEN 1 END) AS ${raw(`"c${i}"`)}, COUNT(CASE WHEN "closedAt" >= ${from} AND "closedAt" < ${to} THEN 1 END) AS ${raw(`"k${i}"`)}`;
   });
-  const [r] = await read.$queryRawUnsafe<Record<string, number | bigint>[]>(`SELECT ${cols.join(", ")} FROM "Item" WHERE "campaign" = ?`, ...params, cfg.campaign.name);
+  const [r] = await read.$queryRaw<Record<string, number | bigint>[]>`SELECT ${join(cols)} FROM "Item" WHERE "campaign" = ${cfg.campaign.name}`;
   return months.map((month, i) => ({ month, created: Number(r[`c${i}`] ?? 0), closed: Number(r[`k${i}`] ?? 0) }));
 }
 

@@ -14,7 +14,7 @@
 import type { Config } from "../config/schema.ts";
 import type { Reader } from "../db/client.ts";
 import type { Calendar, Ymd } from "../domain/calendar.ts";
-import { dbTime } from "../core/outbox.ts";
+import { dayAtUtc, empty, int, join, raw, sql, type Sql } from "../db/sql.ts";
 
 export type Light = "红" | "黄" | "绿";
 
@@ -74,14 +74,10 @@ type Num = number | bigint | null;
 export async function* openItemsWithDeadline(tx: Reader, campaign: string, upto: Ymd): AsyncGenerator<OpenItem> {
   let after = 0;
   for (;;) {
-    const rows = await tx.$queryRawUnsafe<(Omit<OpenItem, "no"> & { no: bigint | number })[]>(
-      `SELECT "no", "title", "anonymous", "unitName", "assigneeId", "deadline", "status" FROM "Item"
-       WHERE "campaign" = ? AND "status" <> '已销号' AND "deadline" IS NOT NULL AND "deadline" <= ? AND "no" > ?
-       ORDER BY "no" LIMIT ${PAGE}`,
-      campaign,
-      upto,
-      after,
-    );
+    const rows = await tx.$queryRaw<(Omit<OpenItem, "no"> & { no: bigint | number })[]>`
+      SELECT "no", "title", "anonymous", "unitName", "assigneeId", "deadline", "status" FROM "Item"
+       WHERE "campaign" = ${campaign} AND "status" <> '已销号' AND "deadline" IS NOT NULL AND "deadline" <= ${upto} AND "no" > ${after}
+       ORDER BY "no" LIMIT ${int(PAGE)}`;
     for (const r of rows) {
       r.no = Number(r.no); // (in place: tens of thousands of rows)
       yield r as OpenItem;
@@ -126,71 +122,70 @@ const MAX_DAYS_BACK = 1100;
  * in the campaign's timezone, so "closed by the deadline" and "asked for an extension before the deadline"
  * are plain comparisons.
  */
-async function itemsAt(read: Reader, cfg: Config, cal: Calendar, w: When): Promise<{ sql: string; params: unknown[] }> {
+async function itemsAt(read: Reader, cfg: Config, cal: Calendar, w: When): Promise<Sql> {
   const campaign = cfg.campaign.name;
   const { cutoff } = days(w, cal);
-  const endTxt = w.kind === "asOf" ? dbTime(w.end) : null;
+  const end = w.kind === "asOf" ? w.end : null;
   // the earliest deadline an item has (or had) bounds the day table
-  const [minRow] = await read.$queryRawUnsafe<{ a: string | null }[]>(
+  const [minRow] = await read.$queryRaw<{ a: string | null }[]>(
     w.kind === "asOf"
-      ? `SELECT MIN(x."a") AS "a" FROM (SELECT MIN("deadline") AS "a" FROM "Item" WHERE "campaign" = ? UNION ALL SELECT MIN("toDeadline") AS "a" FROM "Event") x`
-      : `SELECT MIN("deadline") AS "a" FROM "Item" WHERE "campaign" = ?`,
-    campaign,
+      ? sql`SELECT MIN(x."a") AS "a" FROM (SELECT MIN("deadline") AS "a" FROM "Item" WHERE "campaign" = ${campaign} UNION ALL SELECT MIN("toDeadline") AS "a" FROM "Event") x`
+      : sql`SELECT MIN("deadline") AS "a" FROM "Item" WHERE "campaign" = ${campaign}`,
   );
   // the instant each deadline day ends. A timezone east of UTC whose offset does not change over those
-  // days (China's) ends day D at a fixed UTC time of the same date: a string concatenation. Otherwise a
+  // days (China's) ends day D at a fixed UTC time of the same date (src/db/sql.ts dayAtUtc). Otherwise a
   // table of the days, looked up only where a row needs it.
   let first = minRow?.a && minRow.a < cutoff ? minRow.a : cutoff;
   if (first < cal.addDays(cutoff, -MAX_DAYS_BACK)) first = cal.addDays(cutoff, -MAX_DAYS_BACK);
   const offsets = new Set<number>();
   for (let d = first; d <= cutoff; d = cal.addDays(d, 1)) offsets.add(cal.offsetMinutes(cal.instant(cal.addDays(d, 1))));
   const [off] = [...offsets];
-  const dayRows: unknown[] = ["0000-00-00", ""];
-  let endOf: (col: string) => string;
+  // (the first row only names the columns' types; no deadline is that day)
+  const dayRows: Sql[] = [sql`(${"0000-00-00"}, ${new Date(0)})`];
+  let endOf: (col: string) => Sql;
   if (offsets.size === 1 && off > 0 && off < 24 * 60) {
     const utc = 24 * 60 - off;
     const hhmm = `${String(Math.floor(utc / 60)).padStart(2, "0")}:${String(utc % 60).padStart(2, "0")}`;
-    endOf = (col) => `(${col} || 'T${hhmm}:00.000+00:00')`;
+    endOf = (col) => raw(dayAtUtc(read, col, hhmm));
   } else {
-    for (let d = first; d < cutoff; d = cal.addDays(d, 1)) dayRows.push(d, dbTime(cal.instant(cal.addDays(d, 1))));
-    endOf = (col) => `(SELECT d."endAt" FROM "d" d WHERE d."day" = ${col})`;
+    for (let d = first; d < cutoff; d = cal.addDays(d, 1)) dayRows.push(sql`(${d}, ${cal.instant(cal.addDays(d, 1))})`);
+    endOf = (col) => sql`(SELECT d."endAt" FROM "d" d WHERE d."day" = ${raw(col)})`;
   }
-  const dSql = `"d" ("day", "endAt") AS (VALUES ${Array.from({ length: dayRows.length / 2 }, () => "(?, ?)").join(", ")})`;
-  let sSql: string;
-  let sParams: unknown[];
+  const dSql = sql`"d" ("day", "endAt") AS (VALUES ${join(dayRows)})`;
+  let sSql: Sql;
   if (w.kind === "now") {
-    sSql = `"s" AS (SELECT i."id", i."no", i."title", i."anonymous", i."unitName" AS "unit", i."status", i."deadline", i."closedAt"
-                 FROM "Item" i WHERE i."campaign" = ? ${w.since ? `AND i."createdAt" >= ?` : ""} ${w.unit ? `AND i."unitName" = ?` : ""})`;
-    sParams = [campaign, ...(w.since ? [dbTime(w.since)] : []), ...(w.unit ? [w.unit] : [])];
+    sSql = sql`"s" AS (SELECT i."id", i."no", i."title", i."anonymous", i."unitName" AS "unit", i."status", i."deadline", i."closedAt"
+                 FROM "Item" i WHERE i."campaign" = ${campaign} ${w.since ? sql`AND i."createdAt" >= ${w.since}` : empty} ${w.unit ? sql`AND i."unitName" = ${w.unit}` : empty})`;
   } else {
     // the latest event at or before the instant; events written before the timeline kept the item's
     // state (toStatus NULL) fall back to the item as it is now (a closing after the instant undone)
-    sSql = `"l" AS (SELECT i."id", i."no", i."title", i."anonymous", i."unitName", i."status", i."deadline", i."closedAt",
-                        (SELECT e."id" FROM "Event" e WHERE e."itemId" = i."id" AND e."at" < ? ORDER BY e."at" DESC, e."id" DESC LIMIT 1) AS "eid"
-                 FROM "Item" i WHERE i."campaign" = ? AND i."createdAt" < ?),
+    sSql = sql`"l" AS (SELECT i."id", i."no", i."title", i."anonymous", i."unitName", i."status", i."deadline", i."closedAt",
+                        (SELECT e."id" FROM "Event" e WHERE e."itemId" = i."id" AND e."at" < ${end} ORDER BY e."at" DESC, e."id" DESC LIMIT 1) AS "eid"
+                 FROM "Item" i WHERE i."campaign" = ${campaign} AND i."createdAt" < ${end}),
             "s" AS (SELECT l."id", l."no", l."title", l."anonymous",
                         CASE WHEN e."toStatus" IS NULL THEN l."unitName" ELSE e."toUnit" END AS "unit",
                         CASE WHEN e."toStatus" IS NOT NULL THEN e."toStatus"
-                             WHEN l."status" = '已销号' AND NOT (l."closedAt" < ?) THEN '整改中'
+                             WHEN l."status" = '已销号' AND NOT (l."closedAt" < ${end}) THEN '整改中'
                              ELSE l."status" END AS "status",
                         CASE WHEN e."toStatus" IS NULL THEN l."deadline" ELSE e."toDeadline" END AS "deadline",
-                        CASE WHEN l."closedAt" < ? THEN l."closedAt" END AS "closedAt"
+                        CASE WHEN l."closedAt" < ${end} THEN l."closedAt" END AS "closedAt"
                  FROM "l" l LEFT JOIN "Event" e ON e."id" = l."eid")`;
-    sParams = [endTxt, campaign, endTxt, endTxt, endTxt];
   }
   // pending at that time: now, still 待审批; at an instant, filed before it and not answered by then
-  const pending = w.kind === "now" ? `x."status" = '待审批'` : `x."at" < ? AND (x."decidedAt" IS NULL OR x."decidedAt" >= ?)`;
-  const pendingParams = w.kind === "now" ? [] : [endTxt, endTxt];
-  const tSql = `"t" AS (SELECT s."id", s."no", s."title", s."anonymous", s."unit", s."status", s."deadline", s."closedAt",
-                   CASE WHEN s."status" = '已销号' AND s."deadline" < ? AND NOT (s."closedAt" < ${endOf(`s."deadline"`)}) THEN 1 ELSE 0 END AS "late",
-                   CASE WHEN s."status" <> '已销号' AND s."deadline" < ?
+  const pending = w.kind === "now" ? sql`x."status" = '待审批'` : sql`x."at" < ${end} AND (x."decidedAt" IS NULL OR x."decidedAt" >= ${end})`;
+  const tSql = sql`"t" AS (SELECT s."id", s."no", s."title", s."anonymous", s."unit", s."status", s."deadline", s."closedAt",
+                   CASE WHEN s."status" = '已销号' AND s."deadline" < ${cutoff} AND NOT (s."closedAt" < ${endOf(`s."deadline"`)}) THEN 1 ELSE 0 END AS "late",
+                   CASE WHEN s."status" <> '已销号' AND s."deadline" < ${cutoff}
                          AND s."id" IN (SELECT x."itemId" FROM "ExtensionRequest" x WHERE ${pending})
                          AND EXISTS (SELECT 1 FROM "ExtensionRequest" x WHERE x."itemId" = s."id" AND ${pending} AND x."at" < ${endOf(`s."deadline"`)})
                         THEN 1 ELSE 0 END AS "excused"
                FROM "s" s)`;
   // (the IN list — the few items with a pending request — is built once: the EXISTS runs only for them)
-  return { sql: `WITH ${dSql}, ${sSql}, ${tSql}`, params: [...dayRows, ...sParams, cutoff, cutoff, ...pendingParams, ...pendingParams] };
+  return sql`WITH ${dSql}, ${sSql}, ${tSql}`;
 }
+
+/** Later than any time an item is closed (no month asked for: nothing is counted as closed in it). */
+const FAR_FUTURE = new Date("9999-12-31T00:00:00Z");
 
 /** Units in the config's order (then 未交办, then any name the config no longer has). */
 export async function figuresAt(
@@ -204,33 +199,24 @@ export async function figuresAt(
   const soon = cal.addWorkdays(countTo, cfg.status.yellowDueWithinWorkdays);
   const t = await itemsAt(read, cfg, cal, w);
   const from = w.kind === "asOf" ? w.from : undefined;
-  const rows = await read.$queryRawUnsafe<{ unit: string | null; total: Num; closed: Num; waiting: Num; overdue: Num; excused: Num; dueSoon: Num; onTime: Num; closedIn: Num }[]>(
-    `${t.sql}
+  const rows = await read.$queryRaw<{ unit: string | null; total: Num; closed: Num; waiting: Num; overdue: Num; excused: Num; dueSoon: Num; onTime: Num; closedIn: Num }[]>`
+    ${t}
      SELECT "unit", COUNT(*) AS "total",
             COUNT(CASE WHEN "status" = '已销号' THEN 1 END) AS "closed",
             COUNT(CASE WHEN "status" = '待验收' THEN 1 END) AS "waiting",
-            COUNT(CASE WHEN "status" <> '已销号' AND "deadline" < ? AND "excused" = 0 THEN 1 END) AS "overdue",
+            COUNT(CASE WHEN "status" <> '已销号' AND "deadline" < ${cutoff} AND "excused" = 0 THEN 1 END) AS "overdue",
             COUNT(CASE WHEN "excused" = 1 THEN 1 END) AS "excused",
-            COUNT(CASE WHEN "status" <> '已销号' AND "deadline" >= ? AND "deadline" <= ? THEN 1 END) AS "dueSoon",
+            COUNT(CASE WHEN "status" <> '已销号' AND "deadline" >= ${cutoff} AND "deadline" <= ${soon} THEN 1 END) AS "dueSoon",
             COUNT(CASE WHEN "status" = '已销号' AND "late" = 0 THEN 1 END) AS "onTime",
-            COUNT(CASE WHEN "status" = '已销号' AND "closedAt" >= ? THEN 1 END) AS "closedIn"
-     FROM "t" GROUP BY "unit"`,
-    ...t.params,
-    cutoff,
-    cutoff,
-    soon,
-    from ? dbTime(from) : "9999",
-  );
+            COUNT(CASE WHEN "status" = '已销号' AND "closedAt" >= ${from ?? FAR_FUTURE} THEN 1 END) AS "closedIn"
+     FROM "t" GROUP BY "unit"`;
   let named: NamedItem[] = [];
   if (opts.named) {
     // the most overdue first: days overdue only grow with an earlier deadline
-    const list = await read.$queryRawUnsafe<{ no: Num; title: string; anonymous: Num | boolean; unit: string | null; deadline: string }[]>(
-      `${t.sql}
+    const list = await read.$queryRaw<{ no: Num; title: string; anonymous: Num | boolean; unit: string | null; deadline: string }[]>`
+      ${t}
        SELECT "no", "title", "anonymous", "unit", "deadline" FROM "t"
-       WHERE "status" <> '已销号' AND "deadline" < ? AND "excused" = 0 ORDER BY "deadline", "no" LIMIT ${Math.floor(opts.named)}`,
-      ...t.params,
-      cutoff,
-    );
+       WHERE "status" <> '已销号' AND "deadline" < ${cutoff} AND "excused" = 0 ORDER BY "deadline", "no" LIMIT ${int(Math.floor(opts.named))}`;
     named = list.map((r) => ({
       no: Number(r.no),
       title: r.title,

@@ -10,6 +10,7 @@ import path from "node:path";
 import ExcelJS from "exceljs";
 import type { Config } from "../config/schema.ts";
 import type { Reader } from "../db/client.ts";
+import { empty, groupConcat, int, raw, sql, timeText } from "../db/sql.ts";
 import { fmtDate, type Calendar, type Ymd } from "../domain/calendar.ts";
 import type { Org } from "../domain/org.ts";
 import { pct, rank, unitFigures } from "../jobs/stats.ts";
@@ -66,15 +67,13 @@ const PAGE = 2000;
 async function* items(tx: Reader, campaign: string, unit?: string): AsyncGenerator<ItemRow> {
   let after = 0;
   for (;;) {
-    const rows = await tx.$queryRawUnsafe<ItemRow[]>(
-      `SELECT i."id", i."no", i."unitName", i."category", i."title", i."measures", i."assigneeId", i."reporterId", i."anonymous",
+    const rows = await tx.$queryRaw<ItemRow[]>`
+      SELECT i."id", i."no", i."unitName", i."category", i."title", i."measures", i."assigneeId", i."reporterId", i."anonymous",
               i."deadline", i."status", i."closedAt",
               (SELECT e."detail" FROM "Event" e WHERE e."itemId" = i."id" AND e."kind" IN ('进展', '整改', '退回') ORDER BY e."id" DESC LIMIT 1) AS "progress",
-              CASE WHEN i."longTerm" THEN (SELECT group_concat(m."seq" || ':' || m."deadline" || ':' || m."done", ',') FROM "Milestone" m WHERE m."itemId" = i."id") END AS "milestones",
-              CASE WHEN i."longTerm" THEN (SELECT group_concat(e."detail" || '@' || e."at", char(1)) FROM "Event" e WHERE e."itemId" = i."id" AND e."kind" = '节点') END AS "milestonesDone"
-       FROM "Item" i WHERE i."campaign" = ? ${unit ? `AND i."unitName" = ?` : ""} AND i."no" > ? ORDER BY i."no" LIMIT ${PAGE}`,
-      ...(unit ? [campaign, unit, after] : [campaign, after]),
-    );
+              CASE WHEN i."longTerm" THEN (SELECT ${raw(groupConcat(tx, `m."seq" || ':' || m."deadline" || ':' || m."done"`, ","))} FROM "Milestone" m WHERE m."itemId" = i."id") END AS "milestones",
+              CASE WHEN i."longTerm" THEN (SELECT ${raw(groupConcat(tx, `e."detail" || '@' || ${timeText(tx, `e."at"`)}`, "\u0001"))} FROM "Event" e WHERE e."itemId" = i."id" AND e."kind" = '节点') END AS "milestonesDone"
+       FROM "Item" i WHERE i."campaign" = ${campaign} ${unit ? sql`AND i."unitName" = ${unit}` : empty} AND i."no" > ${after} ORDER BY i."no" LIMIT ${int(PAGE)}`;
     for (const r of rows) yield { ...r, id: Number(r.id), no: Number(r.no) };
     if (rows.length < PAGE) return;
     after = Number(rows[rows.length - 1].no);

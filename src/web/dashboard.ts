@@ -17,6 +17,7 @@ import type { Person } from "../domain/org.ts";
 import { cardAt, eventDetail, isAnonymous, levelFor, showsTimeline, stateText, titleAt, type Audience, type Level, type ViewCtx } from "../domain/visibility.ts";
 import { campaignMonths } from "../jobs/circular.ts";
 import type { Reader } from "../db/client.ts";
+import { raw as rawSql, timeText } from "../db/sql.ts";
 import type { Calendar } from "../domain/calendar.ts";
 import type { Config } from "../config/schema.ts";
 import { pct, ranked, unitFigures, type UnitFigures } from "../jobs/stats.ts";
@@ -329,10 +330,9 @@ type ItemRow = { no: number; title: string; unitName: string | null; status: str
 async function trend(read: Reader, cfg: Config, cal: Calendar): Promise<{ month: string; created: number; closed: number }[]> {
   const months = campaignMonths(cfg);
   const by = async (col: "createdAt" | "closedAt") => {
-    const rows = await read.$queryRawUnsafe<{ h: string; n: number | bigint }[]>(
-      `SELECT substr("${col}", 1, 13) AS "h", COUNT(*) AS "n" FROM "Item" WHERE "campaign" = ? AND "${col}" IS NOT NULL GROUP BY "h"`,
-      cfg.campaign.name,
-    );
+    const h = rawSql(timeText(read, `"${col}"`, 13));
+    const rows = await read.$queryRaw<{ h: string; n: number | bigint }[]>`
+      SELECT ${h} AS "h", COUNT(*) AS "n" FROM "Item" WHERE "campaign" = ${cfg.campaign.name} AND ${rawSql(`"${col}"`)} IS NOT NULL GROUP BY ${h}`;
     const per = new Map<string, number>();
     for (const r of rows) {
       const month = cal.today(new Date(r.h + ":00:00Z")).slice(0, 7);
