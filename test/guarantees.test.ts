@@ -6,12 +6,11 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { App } from "../src/app.ts";
-import { systemClock } from "../src/core/clock.ts";
 import { createLogger, type Logger } from "../src/core/log.ts";
 import type { Target } from "../src/core/ports.ts";
 import { fakeChannel } from "./fake-channel.ts";
 import { openDatabase } from "../src/db/client.ts";
-import { EVIDENCE_PNG, EXAMPLE_CONFIG, ROOT, bot, example } from "./helpers.ts";
+import { EVIDENCE_PNG, EXAMPLE_CONFIG, ROOT, bot, daytimeClock, example } from "./helpers.ts";
 
 const G = "东村工作群";
 
@@ -20,7 +19,7 @@ function openApp(dir: string, sendText: (t: Target, text: string, mentions: stri
   return App.open({
     cfg: example(),
     databaseUrl: "file:" + path.join(dir, "d.db"),
-    clock: systemClock,
+    clock: daytimeClock(),
     channels: [fakeChannel(sendText, { maxBytes: o.maxBytes ?? 2000, perTarget: 100 })],
     log: o.log ?? createLogger("silent"),
     evidenceDir: dir,

@@ -62,3 +62,13 @@ export async function bot(o: { cfg?: Config; start?: string; beforeCommit?: (tx:
   };
   return api;
 }
+
+/**
+ * The wall clock's pace from a workday morning (Tue 2026-03-03 10:00 北京时间): a test that runs at
+ * night on the machine must not meet quiet hours it is not about.
+ */
+export function daytimeClock(start = "2026-03-03T10:00:00+08:00"): { now(): Date } {
+  const t0 = Date.now();
+  const base = new Date(start).getTime();
+  return { now: () => new Date(base + (Date.now() - t0)) };
+}
