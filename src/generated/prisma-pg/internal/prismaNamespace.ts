@@ -1722,7 +1722,9 @@ export const OutboxScalarFieldEnum = {
   error: 'error',
   channel: 'channel',
   account: 'account',
-  replyHandle: 'replyHandle'
+  replyHandle: 'replyHandle',
+  claimedBy: 'claimedBy',
+  claimedAt: 'claimedAt'
 } as const
 
 export type OutboxScalarFieldEnum = (typeof OutboxScalarFieldEnum)[keyof typeof OutboxScalarFieldEnum]

@@ -56,6 +56,8 @@ export type OutboxMinAggregateOutputType = {
   channel: string | null
   account: string | null
   replyHandle: string | null
+  claimedBy: string | null
+  claimedAt: Date | null
 }
 
 export type OutboxMaxAggregateOutputType = {
@@ -78,6 +80,8 @@ export type OutboxMaxAggregateOutputType = {
   channel: string | null
   account: string | null
   replyHandle: string | null
+  claimedBy: string | null
+  claimedAt: Date | null
 }
 
 export type OutboxCountAggregateOutputType = {
@@ -100,6 +104,8 @@ export type OutboxCountAggregateOutputType = {
   channel: number
   account: number
   replyHandle: number
+  claimedBy: number
+  claimedAt: number
   _all: number
 }
 
@@ -134,6 +140,8 @@ export type OutboxMinAggregateInputType = {
   channel?: true
   account?: true
   replyHandle?: true
+  claimedBy?: true
+  claimedAt?: true
 }
 
 export type OutboxMaxAggregateInputType = {
@@ -156,6 +164,8 @@ export type OutboxMaxAggregateInputType = {
   channel?: true
   account?: true
   replyHandle?: true
+  claimedBy?: true
+  claimedAt?: true
 }
 
 export type OutboxCountAggregateInputType = {
@@ -178,6 +188,8 @@ export type OutboxCountAggregateInputType = {
   channel?: true
   account?: true
   replyHandle?: true
+  claimedBy?: true
+  claimedAt?: true
   _all?: true
 }
 
@@ -287,6 +299,8 @@ export type OutboxGroupByOutputType = {
   channel: string | null
   account: string | null
   replyHandle: string | null
+  claimedBy: string | null
+  claimedAt: Date | null
   _count: OutboxCountAggregateOutputType | null
   _avg: OutboxAvgAggregateOutputType | null
   _sum: OutboxSumAggregateOutputType | null
@@ -332,6 +346,8 @@ export type OutboxWhereInput = {
   channel?: Prisma.StringNullableFilter<"Outbox"> | string | null
   account?: Prisma.StringNullableFilter<"Outbox"> | string | null
   replyHandle?: Prisma.StringNullableFilter<"Outbox"> | string | null
+  claimedBy?: Prisma.StringNullableFilter<"Outbox"> | string | null
+  claimedAt?: Prisma.DateTimeNullableFilter<"Outbox"> | Date | string | null
 }
 
 export type OutboxOrderByWithRelationInput = {
@@ -354,6 +370,8 @@ export type OutboxOrderByWithRelationInput = {
   channel?: Prisma.SortOrderInput | Prisma.SortOrder
   account?: Prisma.SortOrderInput | Prisma.SortOrder
   replyHandle?: Prisma.SortOrderInput | Prisma.SortOrder
+  claimedBy?: Prisma.SortOrderInput | Prisma.SortOrder
+  claimedAt?: Prisma.SortOrderInput | Prisma.SortOrder
 }
 
 export type OutboxWhereUniqueInput = Prisma.AtLeast<{
@@ -379,6 +397,8 @@ export type OutboxWhereUniqueInput = Prisma.AtLeast<{
   channel?: Prisma.StringNullableFilter<"Outbox"> | string | null
   account?: Prisma.StringNullableFilter<"Outbox"> | string | null
   replyHandle?: Prisma.StringNullableFilter<"Outbox"> | string | null
+  claimedBy?: Prisma.StringNullableFilter<"Outbox"> | string | null
+  claimedAt?: Prisma.DateTimeNullableFilter<"Outbox"> | Date | string | null
 }, "id" | "dispatchKey">
 
 export type OutboxOrderByWithAggregationInput = {
@@ -401,6 +421,8 @@ export type OutboxOrderByWithAggregationInput = {
   channel?: Prisma.SortOrderInput | Prisma.SortOrder
   account?: Prisma.SortOrderInput | Prisma.SortOrder
   replyHandle?: Prisma.SortOrderInput | Prisma.SortOrder
+  claimedBy?: Prisma.SortOrderInput | Prisma.SortOrder
+  claimedAt?: Prisma.SortOrderInput | Prisma.SortOrder
   _count?: Prisma.OutboxCountOrderByAggregateInput
   _avg?: Prisma.OutboxAvgOrderByAggregateInput
   _max?: Prisma.OutboxMaxOrderByAggregateInput
@@ -431,6 +453,8 @@ export type OutboxScalarWhereWithAggregatesInput = {
   channel?: Prisma.StringNullableWithAggregatesFilter<"Outbox"> | string | null
   account?: Prisma.StringNullableWithAggregatesFilter<"Outbox"> | string | null
   replyHandle?: Prisma.StringNullableWithAggregatesFilter<"Outbox"> | string | null
+  claimedBy?: Prisma.StringNullableWithAggregatesFilter<"Outbox"> | string | null
+  claimedAt?: Prisma.DateTimeNullableWithAggregatesFilter<"Outbox"> | Date | string | null
 }
 
 export type OutboxCreateInput = {
@@ -452,6 +476,8 @@ export type OutboxCreateInput = {
   channel?: string | null
   account?: string | null
   replyHandle?: string | null
+  claimedBy?: string | null
+  claimedAt?: Date | string | null
 }
 
 export type OutboxUncheckedCreateInput = {
@@ -474,6 +500,8 @@ export type OutboxUncheckedCreateInput = {
   channel?: string | null
   account?: string | null
   replyHandle?: string | null
+  claimedBy?: string | null
+  claimedAt?: Date | string | null
 }
 
 export type OutboxUpdateInput = {
@@ -495,6 +523,8 @@ export type OutboxUpdateInput = {
   channel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   account?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   replyHandle?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  claimedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  claimedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type OutboxUncheckedUpdateInput = {
@@ -517,6 +547,8 @@ export type OutboxUncheckedUpdateInput = {
   channel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   account?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   replyHandle?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  claimedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  claimedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type OutboxCreateManyInput = {
@@ -539,6 +571,8 @@ export type OutboxCreateManyInput = {
   channel?: string | null
   account?: string | null
   replyHandle?: string | null
+  claimedBy?: string | null
+  claimedAt?: Date | string | null
 }
 
 export type OutboxUpdateManyMutationInput = {
@@ -560,6 +594,8 @@ export type OutboxUpdateManyMutationInput = {
   channel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   account?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   replyHandle?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  claimedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  claimedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type OutboxUncheckedUpdateManyInput = {
@@ -582,6 +618,8 @@ export type OutboxUncheckedUpdateManyInput = {
   channel?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   account?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
   replyHandle?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  claimedBy?: Prisma.NullableStringFieldUpdateOperationsInput | string | null
+  claimedAt?: Prisma.NullableDateTimeFieldUpdateOperationsInput | Date | string | null
 }
 
 export type OutboxCountOrderByAggregateInput = {
@@ -604,6 +642,8 @@ export type OutboxCountOrderByAggregateInput = {
   channel?: Prisma.SortOrder
   account?: Prisma.SortOrder
   replyHandle?: Prisma.SortOrder
+  claimedBy?: Prisma.SortOrder
+  claimedAt?: Prisma.SortOrder
 }
 
 export type OutboxAvgOrderByAggregateInput = {
@@ -631,6 +671,8 @@ export type OutboxMaxOrderByAggregateInput = {
   channel?: Prisma.SortOrder
   account?: Prisma.SortOrder
   replyHandle?: Prisma.SortOrder
+  claimedBy?: Prisma.SortOrder
+  claimedAt?: Prisma.SortOrder
 }
 
 export type OutboxMinOrderByAggregateInput = {
@@ -653,6 +695,8 @@ export type OutboxMinOrderByAggregateInput = {
   channel?: Prisma.SortOrder
   account?: Prisma.SortOrder
   replyHandle?: Prisma.SortOrder
+  claimedBy?: Prisma.SortOrder
+  claimedAt?: Prisma.SortOrder
 }
 
 export type OutboxSumOrderByAggregateInput = {
@@ -682,6 +726,8 @@ export type OutboxSelect<ExtArgs extends runtime.Types.Extensions.InternalArgs =
   channel?: boolean
   account?: boolean
   replyHandle?: boolean
+  claimedBy?: boolean
+  claimedAt?: boolean
 }, ExtArgs["result"]["outbox"]>
 
 export type OutboxSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -704,6 +750,8 @@ export type OutboxSelectCreateManyAndReturn<ExtArgs extends runtime.Types.Extens
   channel?: boolean
   account?: boolean
   replyHandle?: boolean
+  claimedBy?: boolean
+  claimedAt?: boolean
 }, ExtArgs["result"]["outbox"]>
 
 export type OutboxSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetSelect<{
@@ -726,6 +774,8 @@ export type OutboxSelectUpdateManyAndReturn<ExtArgs extends runtime.Types.Extens
   channel?: boolean
   account?: boolean
   replyHandle?: boolean
+  claimedBy?: boolean
+  claimedAt?: boolean
 }, ExtArgs["result"]["outbox"]>
 
 export type OutboxSelectScalar = {
@@ -748,9 +798,11 @@ export type OutboxSelectScalar = {
   channel?: boolean
   account?: boolean
   replyHandle?: boolean
+  claimedBy?: boolean
+  claimedAt?: boolean
 }
 
-export type OutboxOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "targetKind" | "targetId" | "text" | "filePath" | "mentions" | "dispatchKey" | "ephemeral" | "sealed" | "direct" | "status" | "attempts" | "notBefore" | "createdAt" | "sentAt" | "error" | "channel" | "account" | "replyHandle", ExtArgs["result"]["outbox"]>
+export type OutboxOmit<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = runtime.Types.Extensions.GetOmit<"id" | "targetKind" | "targetId" | "text" | "filePath" | "mentions" | "dispatchKey" | "ephemeral" | "sealed" | "direct" | "status" | "attempts" | "notBefore" | "createdAt" | "sentAt" | "error" | "channel" | "account" | "replyHandle" | "claimedBy" | "claimedAt", ExtArgs["result"]["outbox"]>
 
 export type $OutboxPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs = runtime.Types.Extensions.DefaultArgs> = {
   name: "Outbox"
@@ -798,6 +850,12 @@ export type $OutboxPayload<ExtArgs extends runtime.Types.Extensions.InternalArgs
     channel: string | null
     account: string | null
     replyHandle: string | null
+    /**
+     * the lease of a row being sent: the instance that claimed it ("sending") and when. Another instance
+     * takes a "sending" row for "uncertain" (never resent) only once the lease has run out: see sender.ts
+     */
+    claimedBy: string | null
+    claimedAt: Date | null
   }, ExtArgs["result"]["outbox"]>
   composites: {}
 }
@@ -1240,6 +1298,8 @@ export interface OutboxFieldRefs {
   readonly channel: Prisma.FieldRef<"Outbox", 'String'>
   readonly account: Prisma.FieldRef<"Outbox", 'String'>
   readonly replyHandle: Prisma.FieldRef<"Outbox", 'String'>
+  readonly claimedBy: Prisma.FieldRef<"Outbox", 'String'>
+  readonly claimedAt: Prisma.FieldRef<"Outbox", 'DateTime'>
 }
     
 
