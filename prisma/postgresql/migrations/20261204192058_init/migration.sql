@@ -142,6 +142,8 @@ CREATE TABLE "Outbox" (
     "channel" TEXT,
     "account" TEXT,
     "replyHandle" TEXT,
+    "claimedBy" TEXT,
+    "claimedAt" TIMESTAMP(3),
 
     CONSTRAINT "Outbox_pkey" PRIMARY KEY ("id")
 );
