@@ -6,7 +6,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { DEFAULT_DATABASE_URL, sqlitePath } from "./client.ts";
 import { applyMigrations } from "./engine.ts";
-import { PgUnreachableError, applyMigrationsPg } from "./postgres-engine.ts";
+import { PgUnreachableError, applyMigrationsPg, pgConnect } from "./postgres-engine.ts";
 import { isPostgresUrl, maskUrl } from "./pg-url.ts";
 
 const url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL;
@@ -40,3 +40,18 @@ try {
 const ms = Math.round(performance.now() - started);
 if (applied.length) console.log(`已应用迁移：${applied.join("、")}（${maskUrl(url)}，${ms} ms）`);
 else console.log(`数据库已是最新，无待应用的迁移。（${maskUrl(url)}）`);
+
+if (isPostgresUrl(url)) {
+  // ORDER BY on text follows the database's collation: only C (as SQLite compares) keeps lists and reports
+  // in the same order as on SQLite
+  const c = await pgConnect(url);
+  try {
+    const { rows } = await c.query<{ collate: string }>("SELECT datcollate AS collate FROM pg_database WHERE datname = current_database()");
+    const collate = rows[0]?.collate ?? "";
+    if (!/^(C|POSIX)(\.|$)/i.test(collate)) {
+      console.log(`注意：该数据库的排序规则为 ${collate}，文字排序可能与 SQLite 不同。建议建库时使用 TEMPLATE template0 LOCALE 'C' ENCODING 'UTF8'。`);
+    }
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
