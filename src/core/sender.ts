@@ -14,7 +14,7 @@ import type { Calendar } from "../domain/calendar.ts";
 import { errText } from "./errors.ts";
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./log.ts";
-import { holdsKey, seal, SEALED_TARGET, shred, targetTag, unseal, type Target } from "./outbox.ts";
+import { holdsKey, INSTANCE, seal, SEALED_TARGET, shred, targetTag, unseal, type Target } from "./outbox.ts";
 import { splitByBytes } from "./text.ts";
 import { withTimeout } from "./timeout.ts";
 
@@ -39,6 +39,10 @@ export interface SenderOptions {
 }
 
 const MAX_ATTEMPTS = 5;
+/** A "sending" row's lease (at least twice the send timeout): see recover(). */
+export const LEASE_MS = 2 * 60_000;
+/** A reply that came in on another instance's bot account is left to that instance for this long. */
+export const OWNER_GRACE_MS = 60_000;
 /** A sealed row this process cannot open, older than this, was written by a process that died. */
 export const SEALED_ORPHAN_MS = 5 * 60_000;
 /** The text of an extra part that only carries mentions (more mentions than one message can hold). */
@@ -130,14 +134,32 @@ export class Sender {
     return queued;
   }
 
-  /** Rows left "sending" by a crash may have been delivered: never resend them. */
+  /**
+   * Rows left "sending" by a crash may have been delivered: never resend them. A row is "sending" under a
+   * lease (claimedBy, claimedAt): a live instance settles it within its send timeout, so one whose lease
+   * has run out belongs to an instance that died mid-send and becomes "uncertain" — at start-up, and in
+   * every sweep (another instance on the same database may be the one that died). A row of a live
+   * instance is left to it.
+   */
   async recover(): Promise<void> {
     // an anonymous reply written before rows were sealed: not kept either way (reporter + item in one row)
     await this.db.outbox.deleteMany({ where: { status: "sending", ephemeral: true, sealed: false } });
-    // (a sealed row "sending" belongs to a live instance, or is swept once it is an orphan)
-    const n = await this.db.outbox.updateMany({ where: { status: "sending", sealed: false }, data: { status: "uncertain" } });
-    if (n.count) this.log.warn("outbox.uncertain", { count: n.count });
+    await this.expireLeases(this.clock.now());
     await this.sweep(this.clock.now());
+  }
+
+  /** How long a "sending" row is its claimant's: well beyond a send's timeout. */
+  private get leaseMs(): number {
+    return Math.max(LEASE_MS, 2 * this.sendTimeoutMs);
+  }
+
+  private async expireLeases(now: Date): Promise<void> {
+    // (a sealed row "sending" belongs to a live instance, or is swept once it is an orphan)
+    const n = await this.db.outbox.updateMany({
+      where: { status: "sending", sealed: false, OR: [{ claimedAt: null }, { claimedAt: { lt: new Date(now.getTime() - this.leaseMs) } }] },
+      data: { status: "uncertain" },
+    });
+    if (n.count) this.log.warn("outbox.uncertain", { count: n.count });
   }
 
   /** Delete a sealed row once it is sent (or given up), then drop its key. */
@@ -159,6 +181,7 @@ export class Sender {
     if (t - this.lastSweep < this.windowMs) return;
     this.lastSweep = t;
     try {
+      await this.expireLeases(now);
       await this.db.sendLog.deleteMany({ where: { at: { lte: new Date(t - this.windowMs) } } });
       await this.db.outbox.updateMany({ where: { sealed: true, targetId: SEALED_TARGET, createdAt: { lt: now } }, data: { createdAt: now } });
       const orphans = await this.db.outbox.deleteMany({ where: { sealed: true, targetId: { not: SEALED_TARGET }, createdAt: { lt: new Date(t - SEALED_ORPHAN_MS) } } });
@@ -230,12 +253,15 @@ export class Sender {
   /** Claim a pending row ("sending", one more attempt), marking the last delivered row "sent" with it. */
   private async claim(id: number): Promise<boolean> {
     const d = this.delivered;
-    if (!d) return (await this.db.outbox.updateMany({ where: { id, status: "pending" }, data: { status: "sending", attempts: { increment: 1 } } })).count === 1;
+    const at = this.clock.now();
+    if (!d) return (await this.db.outbox.updateMany({ where: { id, status: "pending" }, data: { status: "sending", attempts: { increment: 1 }, claimedBy: INSTANCE, claimedAt: at } })).count === 1;
     const rows = await this.db.$queryRaw<{ id: number | bigint }[]>`
       UPDATE "Outbox" SET
          "status" = CASE WHEN "id" = ${d.id} THEN 'sent' ELSE 'sending' END,
          "sentAt" = CASE WHEN "id" = ${d.id} THEN ${d.at} ELSE "sentAt" END,
-         "attempts" = CASE WHEN "id" = ${d.id} THEN "attempts" ELSE "attempts" + 1 END
+         "attempts" = CASE WHEN "id" = ${d.id} THEN "attempts" ELSE "attempts" + 1 END,
+         "claimedBy" = CASE WHEN "id" = ${d.id} THEN "claimedBy" ELSE ${INSTANCE} END,
+         "claimedAt" = CASE WHEN "id" = ${d.id} THEN "claimedAt" ELSE ${at} END
        WHERE ("id" = ${d.id} AND "status" IN ('sending', 'uncertain')) OR ("id" = ${id} AND "status" = 'pending')
        RETURNING "id"`;
     this.delivered = null; // (if the statement failed, settle() still marks it)
@@ -378,6 +404,9 @@ export class Sender {
       let progressed = false;
       let queued = false; // notices written during this pass (not in `rows`)
       for (const row of rows) {
+        // a reply that came in on another instance's bot account is that instance's to send (it is in
+        // that chat); if it is not sent within the grace, the instance is taken for dead and any may
+        if (row.account && !this.channels.some((c) => c.name === row.channel && c.account() === row.account) && now.getTime() - row.createdAt.getTime() < OWNER_GRACE_MS) continue;
         const opened = this.open(row);
         if (!opened) continue; // a key this process lost: swept
         const ch = this.route(row, opened);
