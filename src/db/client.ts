@@ -1,10 +1,14 @@
-// Prisma client on SQLite (better-sqlite3 driver adapter, WAL). Start-up applies pending migrations.
+// The database: SQLite (better-sqlite3 driver adapter, WAL; `file:` URLs, the embedded default) or
+// PostgreSQL (`postgresql://`, src/db/postgres.ts, for a county's several instances on one database).
+// Start-up applies pending migrations. What differs between the two in upkeep is here; in SQL, sql.ts.
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient, type Prisma } from "../generated/prisma/client.ts";
 import { applyMigrations } from "./engine.ts";
 import { tunedFactory } from "./sqlite-tuning.ts";
+import { isPostgresUrl } from "./pg-url.ts";
+import { dialectOf } from "./sql.ts";
 
 export type Db = InstanceType<typeof PrismaClient>;
 export type Tx = Prisma.TransactionClient;
@@ -13,7 +17,7 @@ export const DEFAULT_DATABASE_URL = "file:./data/duban.db";
 
 /** "file:./data/duban.db" → absolute path of the SQLite file. */
 export function sqlitePath(url: string): string {
-  if (!url.startsWith("file:")) throw new Error(`DATABASE_URL 只支持 SQLite 的 file: 地址，当前为 ${url}`);
+  if (!url.startsWith("file:")) throw new Error(`DATABASE_URL 应为 SQLite 的 file: 地址或 PostgreSQL 的 postgresql:// 地址，当前为 ${url}`);
   return path.resolve(url.slice("file:".length));
 }
 
@@ -23,7 +27,13 @@ export function sqlitePath(url: string): string {
  * run — which read a consistent snapshot (WAL: a reader sees the last commit before its first read and
  * never blocks the writer), so a command is answered while a report is being built.
  */
-export async function openDatabase(url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL): Promise<{ db: Db; read: Db; file: string; applied: string[] }> {
+export async function openDatabase(url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL): Promise<{ db: Db; read: Db; file: string | null; applied: string[] }> {
+  if (isPostgresUrl(url)) {
+    const { openPostgres } = await import("./postgres.ts");
+    // (the PostgreSQL client is generated from the same schema: the same models and methods)
+    const { db, read, applied } = await openPostgres(url);
+    return { db: db as unknown as Db, read: read as unknown as Db, file: null, applied };
+  }
   const file = sqlitePath(url);
   mkdirSync(path.dirname(file), { recursive: true });
   const applied = await applyMigrations(file);
@@ -65,17 +75,25 @@ export function snapshot<T>(read: Db, fn: (r: Tx) => Promise<T>): Promise<T> {
  * WAL any more: anonymous replies are sealed, see src/core/outbox.ts.)
  */
 export async function checkpoint(db: Db): Promise<boolean> {
+  if (dialectOf(db) === "postgresql") return true; // (PostgreSQL checkpoints and vacuums by itself)
   const [r] = await db.$queryRawUnsafe<{ busy: number | bigint }[]>(`PRAGMA wal_checkpoint(PASSIVE)`);
   return !Number(r?.busy);
 }
 
 /** SQLite's own upkeep of the planner's statistics (PRAGMA optimize, sampled: cheap when nothing changed). */
 export async function optimize(db: Db): Promise<void> {
+  if (dialectOf(db) === "postgresql") return; // (autovacuum keeps the planner's statistics)
   await db.$queryRawUnsafe("PRAGMA analysis_limit = 1000");
   await db.$queryRawUnsafe("PRAGMA optimize = 0x10002");
 }
 
-/** True for Prisma's unique-constraint violation. */
+/**
+ * True for a unique-constraint violation: Prisma's P2002, or from a raw query (P2010) the driver's own
+ * (SQLite's "UNIQUE constraint failed", PostgreSQL's 23505).
+ */
 export function isUniqueViolation(e: unknown): boolean {
-  return (e as { code?: string })?.code === "P2002" || /UNIQUE constraint failed/.test(String((e as Error)?.message));
+  const x = e as { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } };
+  if (x?.code === "P2002") return true;
+  if (x?.meta?.driverAdapterError?.cause?.kind === "UniqueConstraintViolation") return true;
+  return /UNIQUE constraint failed|duplicate key value violates unique constraint|\b23505\b/.test(String((e as Error)?.message));
 }

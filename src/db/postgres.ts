@@ -5,6 +5,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient, type Prisma } from "../generated/prisma-pg/client.ts";
 import { applyMigrationsPg } from "./postgres-engine.ts";
 import { pgConfig } from "./pg-url.ts";
+import { serializedWrites } from "./pg-serialize.ts";
 
 /** The PostgreSQL client (a distinct type from the SQLite one; callers cast it `as unknown as Db`). */
 export type PgDb = InstanceType<typeof PrismaClient>;
@@ -32,7 +33,8 @@ export async function openPostgres(
 ): Promise<{ db: PgDb; read: PgDb; applied: string[] }> {
   const applied = await applyMigrationsPg(url);
   const base = pgConfig(url, { application_name: "duban" });
-  const db = new PrismaClient({ adapter: new PrismaPg({ ...base, max: opts.poolSize ?? PG_POOL_SIZE }) }) as PgDb;
+  // write transactions take turns across every instance on the database (pg-serialize.ts)
+  const db = new PrismaClient({ adapter: serializedWrites(new PrismaPg({ ...base, max: opts.poolSize ?? PG_POOL_SIZE })) }) as PgDb;
   const options = [base.options, READ_SESSION_OPTIONS].filter(Boolean).join(" ");
   const read = new PrismaClient({ adapter: new PrismaPg({ ...base, application_name: "duban-read", max: opts.readPoolSize ?? PG_READ_POOL_SIZE, options }) }) as PgDb;
   return { db, read, applied };

@@ -81,8 +81,9 @@ export interface ReplayOptions {
   outDir?: string;
   write: (jsonLine: string) => void;
   log?: Logger;
+  /** an empty PostgreSQL database to replay on (a fresh SQLite file when omitted) */
+  databaseUrl?: string;
 }
-
 
 export interface SimulationOptions {
   cfg: Config;
@@ -95,6 +96,8 @@ export interface SimulationOptions {
   beforeCommit?: (tx: Tx) => Promise<void>;
   /** a database file to use instead of a fresh one */
   databaseFile?: string;
+  /** a database URL to use instead of a file (an empty PostgreSQL database: `npm run replay` with DATABASE_URL) */
+  databaseUrl?: string;
   /** text limits other than the config's (benchmarks) */
   limits?: TextLimits;
 }
@@ -160,7 +163,7 @@ export class Simulation {
     if (this.app) return;
     this.app = await App.open({
       cfg: this.o.cfg,
-      databaseUrl: "file:" + this.databaseFile,
+      databaseUrl: this.o.databaseUrl ?? "file:" + this.databaseFile,
       clock: this.clock,
       channels: [this.channel],
       log: this.o.log ?? silentLogger,
@@ -230,7 +233,7 @@ export async function replay(o: ReplayOptions): Promise<void> {
   process.env.DUBAN_PUBLIC_URL = "http://127.0.0.1:7070";
   const cal = new Calendar(o.cfg.timezone, o.cfg.calendar);
   const start = o.script[0] ? scriptInstant(o.script[0].at, cal) : cal.instant(o.cfg.campaign.start, "08:00");
-  const sim = new Simulation({ cfg: o.cfg, start, outDir: o.outDir, write: o.write, log: o.log });
+  const sim = new Simulation({ cfg: o.cfg, start, outDir: o.outDir, write: o.write, log: o.log, databaseUrl: o.databaseUrl });
   try {
     await sim.open();
     for (const [i, l] of o.script.entries()) {
