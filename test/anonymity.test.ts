@@ -15,7 +15,7 @@ const MESSAGE_ID = "wxmsg-anon-4471-zz";
 
 describe("the anonymous reporter leaves no residue", () => {
   it("in the database file, its WAL and shared memory, while another connection holds a read snapshot", async () => {
-    const b = await bot();
+    const b = await bot({ store: "sqlite" }); // (PostgreSQL: test/anonymity-pg.test.ts)
     const file = b.sim.databaseFile;
     // another process reading: its snapshot keeps every WAL frame written after it from being
     // checkpointed over or truncated away

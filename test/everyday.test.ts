@@ -33,9 +33,8 @@ describe("npm start refuses a database its config contradicts, in Chinese", () =
     b = await bot({ cfg });
     await b.say("ban1", "/上报 旧村公开栏未更新 @旧村 截止:3月20日");
     expect(await b.db.item.count({ where: { unitName: "旧村" } })).toBe(1);
-    const file = b.sim.databaseFile;
     await b.sim.stop();
-    const r = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, encoding: "utf8", timeout: 60_000, env: { ...process.env, DATABASE_URL: "file:" + file, DUBAN_CONFIG: "examples/duban.example.yaml" }, input: "" });
+    const r = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], { cwd: ROOT, encoding: "utf8", timeout: 60_000, env: { ...process.env, DATABASE_URL: b.url, DUBAN_CONFIG: "examples/duban.example.yaml" }, input: "" });
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr).toContain("旧村");
     expect(r.stderr).toMatch(/1 ?个/);

@@ -302,7 +302,7 @@ describe("the anonymous reporter's identity", () => {
 
   it("appears only in the one private reply; no row, log line or other message links them to the item", async () => {
     const logs: string[] = [];
-    const b = await bot({ log: createLogger("debug", (l) => logs.push(l)) });
+    const b = await bot({ log: createLogger("debug", (l) => logs.push(l)), store: "sqlite" }); // (PostgreSQL: test/anonymity-pg.test.ts)
     const got = await b.say("xiaomei", "/匿名上报 村主任在低保评定中优亲厚友 #懒政怠政");
     const mine = got.filter((o) => o.to === "xiaomei");
     expect(mine).toEqual([expect.objectContaining({ text: expect.stringMatching(/^已匿名登记 #1：/) })]);

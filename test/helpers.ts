@@ -19,9 +19,17 @@ export interface Out {
   mentions?: string[];
 }
 
-/** A bot on the mock puppet with a temp SQLite file, a virtual clock, and everything it sent. */
-export async function bot(o: { cfg?: Config; start?: string; beforeCommit?: (tx: Tx) => Promise<void>; log?: Logger; databaseFile?: string } = {}) {
+/**
+ * Which database the suite's bots run on: a temp SQLite file, or with DUBAN_TEST_DB=postgresql a fresh
+ * PostgreSQL database each (on DUBAN_TEST_PG_URL's server, dropped at close) — `.ci/run` runs the suite
+ * both ways. A test about the SQLite file itself (its bytes, a second process on it) asks for "sqlite".
+ */
+export const TEST_DB: "sqlite" | "postgresql" = process.env.DUBAN_TEST_DB === "postgresql" ? "postgresql" : "sqlite";
+
+/** A bot on the mock puppet with a fresh database (see TEST_DB), a virtual clock, and everything it sent. */
+export async function bot(o: { cfg?: Config; start?: string; beforeCommit?: (tx: Tx) => Promise<void>; log?: Logger; databaseFile?: string; store?: "sqlite" } = {}) {
   const out: Out[] = [];
+  const pg = TEST_DB === "postgresql" && !o.store && !o.databaseFile ? await (await import("./pg.ts")).createTestDatabase() : undefined;
   const sim = await new Simulation({
     cfg: o.cfg ?? example(),
     start: new Date(o.start ?? "2026-03-02T09:00:00+08:00"),
@@ -29,7 +37,13 @@ export async function bot(o: { cfg?: Config; start?: string; beforeCommit?: (tx:
     beforeCommit: o.beforeCommit,
     log: o.log,
     databaseFile: o.databaseFile,
-  }).open();
+    databaseUrl: pg?.url,
+  })
+    .open()
+    .catch(async (e) => {
+      await pg?.drop();
+      throw e;
+    });
   let n = 0;
   const api = {
     sim,
@@ -58,7 +72,12 @@ export async function bot(o: { cfg?: Config; start?: string; beforeCommit?: (tx:
     async at(iso: string) {
       await sim.advanceTo(new Date(iso));
     },
-    close: () => sim.close(),
+    /** the database's URL (a file: or a postgresql: one) */
+    url: pg?.url ?? "file:" + sim.databaseFile,
+    close: async () => {
+      await sim.close();
+      await pg?.drop();
+    },
   };
   return api;
 }

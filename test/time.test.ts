@@ -11,8 +11,8 @@ const isReminder = (o: Out) => /^【(督办提醒|分管领导督办|督查问�
 const day = (o: Out) => o.at.slice(0, 10);
 
 /** A bot on 2026-09-28 with one item of 东村/张三 due Wednesday 09-30, just before 国庆. */
-async function beforeNationalDay() {
-  const b = await bot({ start: "2026-09-28T08:00:00+08:00" });
+async function beforeNationalDay(o: { store?: "sqlite" } = {}) {
+  const b = await bot({ start: "2026-09-28T08:00:00+08:00", ...o });
   await b.say("ban1", "/上报 村务公开栏三个月未更新 @东村 @张三 截止:9月30日");
   return b;
 }
@@ -147,7 +147,7 @@ describe("catch-up and exactly once", () => {
   });
 
   it("two instances (two processes) on one SQLite file running the same jobs: every dispatch key sent once", async () => {
-    const b = await beforeNationalDay();
+    const b = await beforeNationalDay({ store: "sqlite" }); // (PostgreSQL: test/instances-pg.test.ts)
     await b.say("ban1", "/上报 票据未装订 @镇财政所 @钟会计 截止:9月30日");
     await b.say("ban1", "/上报 公务接待无公函 @镇财政所 截止:9月29日");
     await b.at("2026-10-09T08:00:00+08:00");
