@@ -4,7 +4,12 @@
 // latency of /上报 commands sent one after another while the circular job runs (reports read a snapshot
 // on the read-only connection and never hold the write lock).
 // Targets: reminder run ≤ 1.5 s and ≤ 300 MB; circular ≤ 1 s; /上报 p99 during the circular job ≤ 50 ms.
+// With PostgreSQL asked for (DATABASE_URL=postgresql://… naming a database on the server, or BENCH_PG=1
+// for postgresql://postgres@127.0.0.1:5432/postgres), the same township is also built in a fresh
+// PostgreSQL database (township.ts: checked row for row against the SQLite file; dropped afterwards) and
+// the same five processes run on it; its figures are printed after SQLite's.
 //   npm run bench:reminders            (builds the database once under .tmp/bench, then measures)
+//   BENCH_PG=1 npm run bench:reminders
 import { spawnSync } from "node:child_process";
 import { copyFileSync, rmSync } from "node:fs";
 import path from "node:path";
@@ -12,7 +17,8 @@ import { performance } from "node:perf_hooks";
 import { App } from "../src/app.ts";
 import { snapshot, openDatabase } from "../src/db/client.ts";
 import { silentLogger } from "../src/core/log.ts";
-import { config, DAY, DB, DIR, ensureTownship, NOW, nullChannel } from "./township.ts";
+import { buildPgTownship, config, DAY, DB, DIR, ensureTownship, NOW, nullChannel, sameTownship } from "./township.ts";
+import { benchPgServer, dropAll, pgServerLabel } from "./pg.ts";
 import { Calendar } from "../src/domain/calendar.ts";
 import { Org } from "../src/domain/org.ts";
 import { buildCircular, circularJob } from "../src/jobs/circular.ts";
@@ -21,9 +27,10 @@ import { Scheduler } from "../src/jobs/scheduler.ts";
 
 type Mode = "reminders" | "circular" | "circular-job" | "baseline" | "latency";
 
-async function measure(job: Exclude<Mode, "latency">) {
+/** `url`: the township's database (the SQLite file when omitted). */
+async function measure(job: Exclude<Mode, "latency">, url = "file:" + DB) {
   const cfg = config();
-  const { db, read } = await openDatabase("file:" + DB);
+  const { db, read } = await openDatabase(url);
   const cal = new Calendar(cfg.timezone);
   const org = new Org(cfg);
   const t0 = performance.now();
@@ -42,14 +49,21 @@ async function measure(job: Exclude<Mode, "latency">) {
   await db.$disconnect();
 }
 
-/** /上报 sent one after another, each as soon as the previous is answered, while the circular job runs. */
-async function latency() {
+/**
+ * /上报 sent one after another, each as soon as the previous is answered, while the circular job runs:
+ * on a copy of the SQLite township, or (`pgUrl`) on the PostgreSQL township itself (run last, dropped after).
+ */
+async function latency(pgUrl?: string) {
   const cfg = config();
-  const file = path.join(DIR, "latency.db");
-  for (const f of [file, file + "-wal", file + "-shm"]) rmSync(f, { force: true });
-  copyFileSync(DB, file);
+  let databaseUrl = pgUrl;
+  if (!databaseUrl) {
+    const file = path.join(DIR, "latency.db");
+    for (const f of [file, file + "-wal", file + "-shm"]) rmSync(f, { force: true });
+    copyFileSync(DB, file);
+    databaseUrl = "file:" + file;
+  }
   const now = new Date("2026-06-03T10:00:00+08:00"); // June's 3rd workday: the circular for May is due
-  const app = await App.open({ cfg, databaseUrl: "file:" + file, clock: { now: () => now }, channels: [nullChannel], log: silentLogger, evidenceDir: path.join(DIR, "evidence"), filesDir: path.join(DIR, "files") });
+  const app = await App.open({ cfg, databaseUrl, clock: { now: () => now }, channels: [nullChannel], log: silentLogger, evidenceDir: path.join(DIR, "evidence"), filesDir: path.join(DIR, "files") });
   const scheduler = new Scheduler(app.db, app.read, cfg, app.org, app.cal, silentLogger, path.join(DIR, "files"), [circularJob]);
   let running = true;
   const t0 = performance.now();
@@ -74,24 +88,41 @@ async function latency() {
 const mode = process.argv[2];
 if (mode === "measure") {
   const what = process.argv[3] as Mode;
-  if (what === "latency") await latency();
-  else await measure(what);
+  const url = process.argv[4];
+  if (what === "latency") await latency(url);
+  else await measure(what, url);
 } else {
   await ensureTownship(process.argv.includes("--rebuild"));
-  const run = (job: Mode) => {
-    const r = spawnSync(process.execPath, ["--import", "tsx", path.resolve("bench/reminders.ts"), "measure", job], { encoding: "utf8" });
+  type Figures = { ms: number; rssMb: number; messages: number; jobMs: number; commands: number; p50: number; p99: number; max: number };
+  const run = (job: Mode, url?: string) => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", path.resolve("bench/reminders.ts"), "measure", job, ...(url ? [url] : [])], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(r.stderr);
-    return JSON.parse(r.stdout.trim().split("\n").pop()!) as { ms: number; rssMb: number; messages: number; jobMs: number; commands: number; p50: number; p99: number; max: number };
+    return JSON.parse(r.stdout.trim().split("\n").pop()!) as Figures;
   };
-  const base = run("baseline");
-  const rem = run("reminders");
-  const circ = run("circular");
-  const whole = run("circular-job");
-  const lat = run("latency");
+  const all = (url?: string) => ({ base: run("baseline", url), rem: run("reminders", url), circ: run("circular", url), whole: run("circular-job", url), lat: run("latency", url) });
   const f = (x: number) => x.toFixed(1);
-  console.log(`baseline (open db, load roster):  peak RSS ${base.rssMb} MB`);
-  console.log(`one reminder run:  ${rem.ms} ms, peak RSS ${rem.rssMb} MB (+${rem.rssMb - base.rssMb} MB over baseline), ${rem.messages} messages   targets ≤ 1500 ms, ≤ 300 MB`);
-  console.log(`one circular (figures, ranking, 亮相揭丑 as of the month's end; ${circ.messages} units ranked): ${circ.ms} ms, peak RSS ${circ.rssMb} MB   target ≤ 1000 ms`);
-  console.log(`the circular job with its attachments (the text, then the chart PNG and the 100k-row ledger to the same groups): ${whole.ms} ms, peak RSS ${whole.rssMb} MB   (the ledger's own target: npm run bench:ledger)`);
-  console.log(`/上报 while the circular job runs (${lat.jobMs} ms): ${lat.commands} commands, p50 ${f(lat.p50)} ms, p99 ${f(lat.p99)} ms, max ${f(lat.max)} ms   target p99 ≤ 50 ms`);
+  const print = ({ base, rem, circ, whole, lat }: ReturnType<typeof all>, on = "") => {
+    console.log(`baseline (open db, load roster):  peak RSS ${base.rssMb} MB${on}`);
+    console.log(`one reminder run:  ${rem.ms} ms, peak RSS ${rem.rssMb} MB (+${rem.rssMb - base.rssMb} MB over baseline), ${rem.messages} messages   targets ≤ 1500 ms, ≤ 300 MB${on}`);
+    console.log(`one circular (figures, ranking, 亮相揭丑 as of the month's end; ${circ.messages} units ranked): ${circ.ms} ms, peak RSS ${circ.rssMb} MB   target ≤ 1000 ms${on}`);
+    console.log(`the circular job with its attachments (the text, then the chart PNG and the 100k-row ledger to the same groups): ${whole.ms} ms, peak RSS ${whole.rssMb} MB   (the ledger's own target: npm run bench:ledger)${on}`);
+    console.log(`/上报 while the circular job runs (${lat.jobMs} ms): ${lat.commands} commands, p50 ${f(lat.p50)} ms, p99 ${f(lat.p99)} ms, max ${f(lat.max)} ms   target p99 ≤ 50 ms${on}`);
+  };
+  const lite = all();
+  print(lite);
+  const server = benchPgServer();
+  if (server) {
+    try {
+      const label = await pgServerLabel(server);
+      const { db, ms } = await buildPgTownship(server);
+      const n = await sameTownship(db.url);
+      console.log(`${label}: the same township in a fresh database (built in ${(ms / 1000).toFixed(1)} s; row for row the same as the SQLite file: ${n.Item} items, ${n.Event} events, ${n.Room} rooms):`);
+      const pg = all(db.url);
+      print(pg, "   (PostgreSQL)");
+      const x = (a: number, b: number) => (a / b).toFixed(2);
+      console.log(`PostgreSQL/SQLite: reminder run ${x(pg.rem.ms, lite.rem.ms)}, circular ${x(pg.circ.ms, lite.circ.ms)}, circular job ${x(pg.whole.ms, lite.whole.ms)} (time); /上报 during the circular job p50 ${x(pg.lat.p50, lite.lat.p50)}, p99 ${x(pg.lat.p99, lite.lat.p99)}`);
+    } finally {
+      await dropAll();
+    }
+  }
 }
