@@ -12,6 +12,7 @@ import { clearStaleStaging, Pipeline, type InboundMessage, type Outcome } from "
 import { Registry } from "./core/registry.ts";
 import type { Channel, Inbound } from "./core/ports.ts";
 import { Sender } from "./core/sender.ts";
+import { withTimeout } from "./core/timeout.ts";
 import { checkpoint, openDatabase, optimize, type Db, type Tx } from "./db/client.ts";
 import { Calendar } from "./domain/calendar.ts";
 import { Org } from "./domain/org.ts";
@@ -113,8 +114,24 @@ export class App {
     return app;
   }
 
+  /** Messages being handled (close() lets them finish). */
+  private readonly inflight = new Set<Promise<unknown>>();
+  private closing = false;
+
   /** One incoming message, then whatever became due to send. */
   async handle(msg: InboundMessage): Promise<Outcome> {
+    // (while stopping, nothing new is taken: not acknowledged, the message is not claimed either)
+    if (this.closing) throw new Error("duban is stopping: message not taken");
+    const p = this.handleNow(msg);
+    this.inflight.add(p);
+    try {
+      return await p;
+    } finally {
+      this.inflight.delete(p);
+    }
+  }
+
+  private async handleNow(msg: InboundMessage): Promise<Outcome> {
     let outcome: Outcome;
     try {
       outcome = await this.pipeline.handle(msg);
@@ -186,7 +203,16 @@ export class App {
     for (const r of rooms) await this.pipeline.noteRoom(r.id, r.topic, now);
   }
 
+  /**
+   * Stop (SIGTERM): take no new message, let the ones being handled finish and their answers go out, send
+   * what is due now (within 10 s: sealed anonymous replies only this process can open among it), then
+   * stop the channels and close the database. A send still running after that stays "sending" under its
+   * lease and becomes "uncertain" (never resent) once the lease runs out.
+   */
   async close(): Promise<void> {
+    this.closing = true;
+    await Promise.allSettled([...this.inflight]);
+    await withTimeout(this.sender.idle(), 10_000, "停止前发送").catch((e) => this.log.warn("duban.stop_sends_unfinished", { error: errText(e) }));
     for (const ch of this.started) await ch.stop().catch((e) => this.log.warn("channel.stop_failed", { channel: ch.name, error: errText(e) }));
     await this.read.$disconnect();
     await this.db.$disconnect();

@@ -160,8 +160,8 @@ describe("/绑定, /解绑 and /匿名查询", () => {
     let last = 0;
     t = await bot({
       beforeCommit: async (tx) => {
-        const got = await tx.$queryRawUnsafe<{ id: number | bigint; text: string | null; ephemeral: number | bigint }[]>(`SELECT id, text, ephemeral FROM Outbox WHERE id > ? ORDER BY id`, last);
-        for (const r of got) rows.push({ text: r.text, ephemeral: Number(r.ephemeral) === 1 });
+        const got = await tx.$queryRaw<{ id: number | bigint; text: string | null; ephemeral: number | bigint | boolean }[]>`SELECT "id", "text", "ephemeral" FROM "Outbox" WHERE "id" > ${last} ORDER BY "id"`;
+        for (const r of got) rows.push({ text: r.text, ephemeral: r.ephemeral === true || Number(r.ephemeral) === 1 });
         if (got.length) last = Number(got[got.length - 1].id);
       },
     });

@@ -97,8 +97,8 @@ beforeAll(async () => {
   b = await bot({
     cfg,
     beforeCommit: async (tx) => {
-      const rows = await tx.$queryRawUnsafe<{ id: number | bigint; text: string | null; ephemeral: number | bigint }[]>(`SELECT id, text, ephemeral FROM Outbox WHERE id > ? ORDER BY id`, lastRow);
-      for (const r of rows) written.push({ text: r.text, ephemeral: Number(r.ephemeral) === 1 });
+      const rows = await tx.$queryRaw<{ id: number | bigint; text: string | null; ephemeral: number | bigint | boolean }[]>`SELECT "id", "text", "ephemeral" FROM "Outbox" WHERE "id" > ${lastRow} ORDER BY "id"`;
+      for (const r of rows) written.push({ text: r.text, ephemeral: r.ephemeral === true || Number(r.ephemeral) === 1 });
       if (rows.length) lastRow = Number(rows[rows.length - 1].id);
     },
   });
