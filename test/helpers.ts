@@ -27,9 +27,10 @@ export interface Out {
 export const TEST_DB: "sqlite" | "postgresql" = process.env.DUBAN_TEST_DB === "postgresql" ? "postgresql" : "sqlite";
 
 /** A bot on the mock puppet with a fresh database (see TEST_DB), a virtual clock, and everything it sent. */
-export async function bot(o: { cfg?: Config; start?: string; beforeCommit?: (tx: Tx) => Promise<void>; log?: Logger; databaseFile?: string; store?: "sqlite" } = {}) {
+export async function bot(o: { cfg?: Config; start?: string; beforeCommit?: (tx: Tx) => Promise<void>; log?: Logger; databaseFile?: string; store?: "sqlite" | "postgresql" } = {}) {
   const out: Out[] = [];
-  const pg = TEST_DB === "postgresql" && !o.store && !o.databaseFile ? await (await import("./pg.ts")).createTestDatabase() : undefined;
+  const usePg = o.store === "postgresql" || (TEST_DB === "postgresql" && !o.store && !o.databaseFile);
+  const pg = usePg ? await (await import("./pg.ts")).createTestDatabase() : undefined;
   const sim = await new Simulation({
     cfg: o.cfg ?? example(),
     start: new Date(o.start ?? "2026-03-02T09:00:00+08:00"),
