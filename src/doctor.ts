@@ -12,6 +12,7 @@ import { ConfigError, loadConfig } from "./config/load.ts";
 import type { Config } from "./config/schema.ts";
 import { createLogger } from "./core/log.ts";
 import { DEFAULT_DATABASE_URL, sqlitePath } from "./db/client.ts";
+import { isPostgresUrl, maskUrl } from "./db/pg-url.ts";
 import { migrationsUpToDate, readMigrations } from "./db/engine.ts";
 import { Calendar } from "./domain/calendar.ts";
 import { webAddress } from "./web/auth.ts";
@@ -31,14 +32,24 @@ try {
 }
 
 const url = env.DATABASE_URL || DEFAULT_DATABASE_URL;
-try {
-  const file = sqlitePath(url);
-  if (!existsSync(file)) say(null, "数据库", `${file} 还不存在：第一次启动时创建`);
-  else if (migrationsUpToDate(file)) say(true, "数据库", `${file}：可读，表结构是最新的（${readMigrations().migrationDirectories.length} 个迁移都已应用）`);
-  else say(null, "数据库", `${file}：可读，有未应用的迁移，下次启动时自动应用（此时请只运行一个实例）`);
-} catch (e) {
-  say(false, "数据库", `${url}：${(e as Error).message}（检查 DATABASE_URL）`);
-}
+if (isPostgresUrl(url)) {
+  const shown = maskUrl(url);
+  try {
+    const { migrationsUpToDatePg, readPgMigrations } = await import("./db/postgres-engine.ts");
+    if (await migrationsUpToDatePg(url)) say(true, "数据库", `PostgreSQL ${shown}：可连接，表结构是最新的（${readPgMigrations().migrationDirectories.length} 个迁移都已应用）`);
+    else say(null, "数据库", `PostgreSQL ${shown}：可连接，有未应用的迁移：npm run db:deploy 应用（或第一个启动的实例自动应用）`);
+  } catch (e) {
+    say(false, "数据库", `PostgreSQL ${shown}：${(e as Error).message}（检查 DATABASE_URL、数据库服务是否在运行、用户和密码、pg_hba.conf 是否放行本机）`);
+  }
+} else
+  try {
+    const file = sqlitePath(url);
+    if (!existsSync(file)) say(null, "数据库", `${file} 还不存在：第一次启动时创建`);
+    else if (migrationsUpToDate(file)) say(true, "数据库", `${file}：可读，表结构是最新的（${readMigrations().migrationDirectories.length} 个迁移都已应用）`);
+    else say(null, "数据库", `${file}：可读，有未应用的迁移，下次启动时自动应用（此时请只运行一个实例）`);
+  } catch (e) {
+    say(false, "数据库", `${url}：${(e as Error).message}（检查 DATABASE_URL）`);
+  }
 
 if (cfg) {
   const cal = new Calendar(cfg.timezone, cfg.calendar);
@@ -60,7 +71,7 @@ if (cfg) {
     const name = NAMES[ch.name] ?? ch.name;
     if (ch.name === "wechaty") {
       const endpoint = env.WECHATY_PUPPET_SERVICE_ENDPOINT?.trim();
-      say(!!endpoint, name, endpoint ? `令牌已设置，服务地址 ${endpoint}${env.WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT === "true" ? "（不用 TLS）" : ""}；能否登录看启动日志的 wechaty.login` : "设置了 WECHATY_PUPPET_SERVICE_TOKEN，但没有 WECHATY_PUPPET_SERVICE_ENDPOINT（主机:端口）：本版本缺它会退出");
+      say(endpoint ? true : null, name, endpoint ? `令牌已设置，服务地址 ${endpoint}${env.WECHATY_PUPPET_SERVICE_NO_TLS_INSECURE_CLIENT === "true" ? "（不用 TLS）" : ""}；能否登录看启动日志的 wechaty.login` : "设置了 WECHATY_PUPPET_SERVICE_TOKEN，但没有 WECHATY_PUPPET_SERVICE_ENDPOINT：启动时按令牌向 api.chatie.io 查询服务地址，政务外网通常连不上——请向服务商要到 主机:端口 填入");
       continue;
     }
     if (ch.name === "wecom-aibot" && !checkAibot) {

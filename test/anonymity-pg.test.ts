@@ -63,7 +63,7 @@ describe.skipIf(!able)("the anonymous reporter leaves no residue on PostgreSQL",
         WHERE c.relkind IN ('r', 't', 'i') AND pg_relation_filepath(c.oid) IS NOT NULL AND c.relnamespace IN
           (SELECT oid FROM pg_namespace WHERE nspname IN ('public', 'pg_toast'))`;
       const needles = { reporter: REPORTER, reply: reply[0].text!, "message id": MESSAGE_ID, "查询码": code! };
-      let tableBytes = Buffer.alloc(0);
+      let tableBytes: Buffer = Buffer.alloc(0);
       for (const r of rels) {
         if (!Number(r.size)) continue;
         // (the server's files, relative to its data directory: segments of 1 GB, these are far smaller)

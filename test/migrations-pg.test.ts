@@ -172,6 +172,18 @@ describe.skipIf(!available)(`PostgreSQL${available ? "" : ` — skipped: ${PG_SK
     expect(r.stderr).not.toContain("SCHEMA_ENGINE_LOADED");
   }, 60_000);
 
+  it("npm run doctor on PostgreSQL: pending migrations named, then up to date; an unreachable database is a ✗ naming DATABASE_URL", async () => {
+    const { url } = await freshDatabase();
+    const doctor = (u: string) => spawnSync(process.execPath, ["--import", "tsx", "src/doctor.ts"], { cwd: ROOT, env: { ...process.env, DATABASE_URL: u, DUBAN_CONFIG: "examples/duban.example.yaml" }, encoding: "utf8", timeout: 60_000 });
+    expect(doctor(url).stdout).toMatch(/· 数据库：PostgreSQL .*有未应用的迁移：npm run db:deploy/);
+    expect(deploy(url).status).toBe(0);
+    const ok = doctor(url);
+    expect(ok.stdout).toMatch(/✓ 数据库：PostgreSQL .*表结构是最新的/);
+    const gone = doctor(withDatabase(TEST_PG_URL, `duban_missing_${Date.now()}`));
+    expect(gone.status).toBe(1);
+    expect(gone.stdout).toMatch(/✗ 数据库：PostgreSQL .*检查 DATABASE_URL/);
+  }, 120_000);
+
   it("a migration is sent whole: a semicolon inside a string or a comment does not split it, and a failing one applies nothing", async () => {
     const { url } = await freshDatabase();
     const dir = mkdtempSync(path.join(os.tmpdir(), "duban-mig-pg-"));
