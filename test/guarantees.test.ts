@@ -437,6 +437,31 @@ describe("sending respects each transport's limits", () => {
 
   const say = (id: string, text: string) => ({ id, chat: { kind: "private" as const }, senderId: "zhangsan", senderName: "张三", text, mentioned: [] });
 
+  it("stopping (SIGTERM) lets the message being handled finish and its answer go out; one arriving meanwhile is not taken", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "duban-stop-"));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const sent: string[] = [];
+    const app = await openApp(dir, async (_t, text) => {
+      if (text.startsWith("已登记")) await gate; // the answer is on its way when the stop comes
+      sent.push(text);
+    });
+    const handling = app.handle(say("s1", "/上报 公开栏三个月未更新"));
+    while (!(await app.db.outbox.count({ where: { status: "sending" } }))) await new Promise((r) => setTimeout(r, 5));
+    const closing = app.close();
+    await expect(app.handle(say("s2", "/上报 值班表未公示"))).rejects.toThrow(/stopping/);
+    setTimeout(release, 200);
+    await handling;
+    await closing;
+    expect(sent.filter((t) => t.startsWith("已登记 #1"))).toHaveLength(1);
+    const again = await openApp(dir, async (_t, text) => void sent.push(text));
+    expect(await again.db.item.count()).toBe(1);
+    // nothing left "sending" (a lease to expire) or pending: the answer and the notices went before the stop
+    expect((await again.db.outbox.findMany()).map((r) => r.status)).toEqual(expect.arrayContaining(["sent"]));
+    expect(await again.db.outbox.count({ where: { status: { not: "sent" } } })).toBe(0);
+    await again.close();
+  });
+
   it("a long message whose later part fails is resumed there: no part goes out twice", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "duban-parts-"));
     const { DefiniteSendFailure } = await import("../src/core/sender.ts");
