@@ -12,7 +12,7 @@ import { Sender } from "../src/core/sender.ts";
 import { fakeChannel } from "./fake-channel.ts";
 import { TimeoutError } from "../src/core/timeout.ts";
 import { openDatabase, type Db } from "../src/db/client.ts";
-import { bot, example } from "./helpers.ts";
+import { bot, example, TEST_DB } from "./helpers.ts";
 
 const G = "东村工作群";
 const utf8 = (s: string) => Buffer.byteLength(s, "utf8");
@@ -96,9 +96,10 @@ describe("the rate window is kept in the database", () => {
     await b.close();
   });
 
-  it("is shared: two senders on one database file together never exceed perTarget per window", async () => {
+  it(`is shared: two senders on one database (${TEST_DB}) together never exceed perTarget per window`, async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "duban-twins-"));
-    const url = "file:" + path.join(dir, "d.db");
+    const pg = TEST_DB === "postgresql" ? await (await import("./pg.ts")).createTestDatabase() : undefined;
+    const url = pg?.url ?? "file:" + path.join(dir, "d.db");
     const one = await openDatabase(url);
     const two = await openDatabase(url);
     const clock = new VirtualClock(new Date("2026-03-02T09:00:00+08:00"));
@@ -136,8 +137,11 @@ describe("the rate window is kept in the database", () => {
     await queue(one.db, [{ target, text: "最后一条" }], clock.now());
     await a.drain();
     expect(await one.db.sendLog.count()).toBe(1);
-    await one.db.$disconnect();
-    await two.db.$disconnect();
+    for (const d of [one, two]) {
+      await d.db.$disconnect();
+      await d.read.$disconnect();
+    }
+    await pg?.drop();
   });
 });
 

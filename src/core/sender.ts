@@ -10,6 +10,7 @@
 // Sealed rows (see outbox.ts) are opened only by the process that wrote them, deleted once sent, and
 // their key dropped.
 import type { Db } from "../db/client.ts";
+import { dialectOf } from "../db/sql.ts";
 import type { Calendar } from "../domain/calendar.ts";
 import { errText } from "./errors.ts";
 import type { Clock } from "./clock.ts";
@@ -288,18 +289,21 @@ export class Sender {
   /**
    * Take `n` places in the target's rate window, if it has them (or is empty: a message longer than the
    * window still goes, alone). One statement: counting and taking are atomic across instances (SQLite
-   * takes the write lock before the statement reads). Returns the send-log ids, or null when full.
+   * takes the write lock before the statement reads; PostgreSQL: see below). Returns the send-log ids, or null when full.
    * The window counts both the recipient's id and its stand-in for sealed rows.
    */
   private async reserve(o: Opened, n: number, now: Date): Promise<number[] | null> {
     const { perTarget, windowMs } = o.ch.limits;
     const { plain, tag } = windowKeys(o);
     const since = new Date(now.getTime() - windowMs);
-    const rows = await this.db.$queryRaw<{ id: number | bigint }[]>`
+    // (SQLite takes the write lock before the statement reads; on PostgreSQL two statements could both
+    // count before either inserts, so there it runs as a write transaction, which takes its turn)
+    const run = <T,>(f: (q: Pick<Db, "$queryRaw">) => Promise<T>) => (dialectOf(this.db) === "postgresql" ? this.db.$transaction((tx) => f(tx)) : f(this.db));
+    const rows = await run((q) => q.$queryRaw<{ id: number | bigint }[]>`
       WITH RECURSIVE "w" AS (SELECT COUNT(*) AS "c" FROM "SendLog" WHERE "target" IN (${plain}, ${tag}) AND "at" > ${since}),
          "n"("i") AS (SELECT 1 UNION ALL SELECT "i" + 1 FROM "n" WHERE "i" < ${n})
        INSERT INTO "SendLog" ("target", "at") SELECT ${o.sealed ? tag : plain}, ${now} FROM "n", "w" WHERE "w"."c" = 0 OR "w"."c" + ${n} <= ${perTarget}
-       RETURNING "id"`;
+       RETURNING "id"`);
     return rows.length ? rows.map((r) => Number(r.id)) : null;
   }
 
