@@ -13,7 +13,7 @@ import { Registry } from "./core/registry.ts";
 import type { Channel, Inbound } from "./core/ports.ts";
 import { Sender } from "./core/sender.ts";
 import { withTimeout } from "./core/timeout.ts";
-import { checkpoint, openDatabase, optimize, type Db, type Tx } from "./db/client.ts";
+import { checkpoint, openDatabase, optimize, WRITE_TX, type Db, type Tx } from "./db/client.ts";
 import { Calendar } from "./domain/calendar.ts";
 import { Org } from "./domain/org.ts";
 import { Scheduler } from "./jobs/scheduler.ts";
@@ -286,5 +286,5 @@ async function syncRoster(db: Db, cfg: Config, log: Logger): Promise<void> {
     await tx.member.createMany({ data: wantMembers.filter((m) => !members.has(m.id)) });
     for (const u of wantUnits) if (units.has(u.name) && !same(u, units.get(u.name)!)) await tx.unit.update({ where: { name: u.name }, data: u });
     for (const m of wantMembers) if (members.has(m.id) && !same(m, members.get(m.id)!)) await tx.member.update({ where: { id: m.id }, data: m });
-  });
+  }, WRITE_TX);
 }

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import path from "node:path";
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
-import { isUniqueViolation, snapshot, type Db, type Tx } from "../db/client.ts";
+import { isUniqueViolation, snapshot, WRITE_TX, type Db, type Tx } from "../db/client.ts";
 import type { Calendar } from "../domain/calendar.ts";
 import { Items } from "../domain/items.ts";
 import type { Org, Person } from "../domain/org.ts";
@@ -45,7 +45,7 @@ class Duplicate extends Error {}
  * A message's transaction waits for the one before it (a scheduled job may hold the database for up to
  * its own 120 s limit) instead of failing after Prisma's default 2 s — which would drop the message.
  */
-const TX = { maxWait: 150_000, timeout: 120_000 } as const;
+const TX = WRITE_TX;
 
 export interface PipelineDeps {
   db: Db;

@@ -9,7 +9,7 @@
 // Quiet hours hold every row except a direct answer to someone who has just sent a command.
 // Sealed rows (see outbox.ts) are opened only by the process that wrote them, deleted once sent, and
 // their key dropped.
-import type { Db } from "../db/client.ts";
+import { WRITE_TX, type Db } from "../db/client.ts";
 import { dialectOf } from "../db/sql.ts";
 import type { Calendar } from "../domain/calendar.ts";
 import { errText } from "./errors.ts";
@@ -126,7 +126,7 @@ export class Sender {
     for (const id of this.o.office?.() ?? []) {
       if (o.target.kind === "contact" && o.target.id === id && !o.sealed) continue; // (it would not reach them either)
       try {
-        await this.db.$transaction((tx) => insertOutgoing(tx, [{ target: { kind: "contact", id }, text, dispatchKey: `${UNREACHABLE}${about}:${day}:${id}` }], now));
+        await this.db.$transaction((tx) => insertOutgoing(tx, [{ target: { kind: "contact", id }, text, dispatchKey: `${UNREACHABLE}${about}:${day}:${id}` }], now), WRITE_TX);
         queued = true;
       } catch {
         // already told today (the dispatch key is unique)
@@ -298,7 +298,7 @@ export class Sender {
     const since = new Date(now.getTime() - windowMs);
     // (SQLite takes the write lock before the statement reads; on PostgreSQL two statements could both
     // count before either inserts, so there it runs as a write transaction, which takes its turn)
-    const run = <T,>(f: (q: Pick<Db, "$queryRaw">) => Promise<T>) => (dialectOf(this.db) === "postgresql" ? this.db.$transaction((tx) => f(tx)) : f(this.db));
+    const run = <T,>(f: (q: Pick<Db, "$queryRaw">) => Promise<T>) => (dialectOf(this.db) === "postgresql" ? this.db.$transaction((tx) => f(tx), WRITE_TX) : f(this.db));
     const rows = await run((q) => q.$queryRaw<{ id: number | bigint }[]>`
       WITH RECURSIVE "w" AS (SELECT COUNT(*) AS "c" FROM "SendLog" WHERE "target" IN (${plain}, ${tag}) AND "at" > ${since}),
          "n"("i") AS (SELECT 1 UNION ALL SELECT "i" + 1 FROM "n" WHERE "i" < ${n})

@@ -58,6 +58,12 @@ export async function openDatabase(url = process.env.DATABASE_URL || DEFAULT_DAT
   return { db, read, file, applied };
 }
 
+/**
+ * Options for a write transaction: it may wait its turn (another command, a job's write, or on PostgreSQL
+ * another instance's write transaction holding the write lock) for up to 150 s before it begins.
+ */
+export const WRITE_TX = { maxWait: 150_000, timeout: 120_000 } as const;
+
 /** What a report may read: a snapshot transaction on the read connection (or, in tests, any client). */
 export type Reader = Tx | Db;
 

@@ -3,7 +3,7 @@
 // good once, for 10 minutes; a session for 8 hours, until logged out. Both live in the database: they
 // survive a restart and every instance on the database knows them.
 import { createHash, randomBytes } from "node:crypto";
-import type { Db, Tx } from "../db/client.ts";
+import { WRITE_TX, type Db, type Tx } from "../db/client.ts";
 
 export const LINK_TTL_MS = 10 * 60_000;
 export const SESSION_TTL_MS = 8 * 3600_000;
@@ -54,7 +54,7 @@ export async function redeemLink(db: Db, t: string, now: Date): Promise<Redeemed
     const session = token();
     await tx.webSession.create({ data: { hash: sha256(session), memberId: row.memberId, createdAt: now, expiresAt: new Date(now.getTime() + SESSION_TTL_MS) } });
     return { ok: true, session, memberId: row.memberId } as const;
-  });
+  }, WRITE_TX);
 }
 
 /** The member of a live session, or null. */
