@@ -202,7 +202,9 @@ try {
   if (pgServer) {
     const label = await pgServerLabel(pgServer);
     await duban(WARMUP, pgServer);
-    p = { label, d: stats(await duban(N, pgServer)), f: await floors(pgServer), l: await limitPg(pgServer) };
+    const d = stats(await duban(N, pgServer));
+    const l = await limitPg(pgServer); // (measured right after Duban: the ratio of the two is the figure)
+    p = { label, d, l, f: await floors(pgServer) };
   }
 } finally {
   await dropAll();
