@@ -8,20 +8,10 @@
 // not take every connection from the statements that run outside transactions (the sender's claims).
 // Report snapshots run on the separate read pool and never take the lock.
 import type { SqlDriverAdapter, SqlDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { mutex, onTransactionEnd } from "./turns.ts";
 
 /** The advisory lock's key ("duban" in ASCII): one per database. */
 export const WRITE_LOCK_KEY = 0x647562616e;
-
-function mutex() {
-  let tail: Promise<void> = Promise.resolve();
-  return (): Promise<() => void> => {
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    const turn = tail.then(() => release);
-    tail = tail.then(() => held);
-    return turn;
-  };
-}
 
 type Fn = (...a: any[]) => Promise<any>;
 
@@ -40,19 +30,7 @@ export function serializedWrites<F extends SqlDriverAdapterFactory>(factory: F):
           await tx.rollback().catch(() => {});
           throw e;
         }
-        let open = true;
-        const end = (f: Fn): Fn => async (...b) => {
-          try {
-            return await f(...b);
-          } finally {
-            if (open) {
-              open = false;
-              release();
-            }
-          }
-        };
-        tx.commit = end(tx.commit.bind(tx));
-        tx.rollback = end(tx.rollback.bind(tx));
+        onTransactionEnd(tx, release);
         return tx;
       } catch (e) {
         release();

@@ -12,6 +12,7 @@
 //  - a transaction whose COMMIT failed is rolled back (the adapter's rollback() sends nothing, and
 //    SQLite keeps such a transaction open: later statements would run inside it and never be saved).
 import type { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
+import { mutex, onTransactionEnd } from "./turns.ts";
 
 type Stmt = {
   reader: boolean;
@@ -55,18 +56,6 @@ interface Connection {
   executeRaw: Fn;
   executeScript: Fn;
   startTransaction: Fn;
-}
-
-/** One holder at a time, in arrival order. */
-function mutex() {
-  let tail: Promise<void> = Promise.resolve();
-  return (): Promise<() => void> => {
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    const turn = tail.then(() => release);
-    tail = tail.then(() => held);
-    return turn;
-  };
 }
 
 const BUSY_RETRIES = 10;
@@ -117,23 +106,13 @@ function serialize(conn: Connection, client: Client, readonly: boolean): void {
         rollbackIfOpen(client);
         throw e;
       });
-      let open = true;
-      const end = (f: Fn): Fn => async (...b) => {
+      onTransactionEnd(tx, () => {
         try {
-          return await f(...b);
+          rollbackIfOpen(client); // only after a failed COMMIT (Prisma then calls rollback())
         } finally {
-          if (open) {
-            open = false;
-            try {
-              rollbackIfOpen(client); // only after a failed COMMIT (Prisma then calls rollback())
-            } finally {
-              release();
-            }
-          }
+          release();
         }
-      };
-      tx.commit = end(tx.commit.bind(tx));
-      tx.rollback = end(tx.rollback.bind(tx));
+      });
       return tx;
     } catch (e) {
       release();
