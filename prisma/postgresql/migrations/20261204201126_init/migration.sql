@@ -226,7 +226,7 @@ CREATE INDEX "Item_reporterId_idx" ON "Item"("reporterId");
 CREATE UNIQUE INDEX "Item_campaign_no_key" ON "Item"("campaign", "no");
 
 -- CreateIndex
-CREATE INDEX "Event_itemId_idx" ON "Event"("itemId");
+CREATE INDEX "Event_itemId_at_id_idx" ON "Event"("itemId", "at", "id");
 
 -- CreateIndex
 CREATE INDEX "Event_actorId_kind_at_idx" ON "Event"("actorId", "kind", "at");
