@@ -1,9 +1,9 @@
 // PostgreSQL for tests: a probe (tests needing PostgreSQL are skipped, with the reason, when it does not
 // answer) and a throwaway database per test. The server: env DUBAN_TEST_PG_URL (a URL on a database the
 // user may connect to, with the right to CREATE DATABASE), default postgresql://postgres@127.0.0.1:5432/postgres.
-import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { maskUrl, pgConfig, withDatabase } from "../src/db/pg-url.ts";
+import { createScratchDatabase } from "../src/db/postgres-engine.ts";
+import { maskUrl, pgConfig } from "../src/db/pg-url.ts";
 
 export const TEST_PG_URL = process.env.DUBAN_TEST_PG_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
 
@@ -40,27 +40,8 @@ export function pgAvailable(): Promise<boolean> {
  * on text as in SQLite) and `drop()` (idempotent; WITH (FORCE) closes what is still connected).
  */
 export async function createTestDatabase(): Promise<{ url: string; name: string; drop(): Promise<void> }> {
-  const name = `duban_t_${randomBytes(8).toString("hex")}`;
-  const admin = await connect();
-  try {
-    await admin.query(`CREATE DATABASE "${name}" TEMPLATE template0 LOCALE 'C' ENCODING 'UTF8'`);
-  } finally {
-    await admin.end().catch(() => {});
-  }
-  let dropped: Promise<void> | undefined;
-  return {
-    url: withDatabase(TEST_PG_URL, name),
-    name,
-    drop: () =>
-      (dropped ??= (async () => {
-        const c = await connect();
-        try {
-          await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        } finally {
-          await c.end().catch(() => {});
-        }
-      })()),
-  };
+  const db = await createScratchDatabase(TEST_PG_URL, "duban_t_");
+  return { url: db.url, name: String(db.config.database), drop: db.drop };
 }
 
 /** Names of the databases on the test server starting with `prefix`. */
