@@ -132,6 +132,15 @@ describe.skipIf(!available)("three instances on one PostgreSQL database", () => 
       // each acknowledgement once, by one instance
       const acks = [...a.sent, ...b.sent, ...c.sent].filter((s) => s.to === "ban1" && /^已登记(并交办)? #\d+/.test(s.text ?? "")).map((s) => Number(/#(\d+)/.exec(s.text!)![1]));
       expect(acks.sort((x, y) => x - y)).toEqual(items.map((i) => i.no));
+      // each instance answers through its own bot account: a report that came in on bot-b is acknowledged
+      // by bot-b's instance, though all three drain the one outbox (the others leave it to its owner)
+      const byTitle = new Map(items.map((i) => [i.no, i.title]));
+      for (const [k, x] of all.entries())
+        for (const s of x.sent.filter((m) => m.to === "ban1" && /^已登记(并交办)? #\d+/.test(m.text ?? ""))) {
+          const title = byTitle.get(Number(/#(\d+)/.exec(s.text!)![1]))!;
+          const i = /^问题(\d+) /.exec(title);
+          expect(i ? Number(i[1]) % 3 : 0, `${x.account}: ${title}`).toBe(i ? k : 0);
+        }
 
       // the whole month of reminders, digests, phase notices and the circular, run by all three at once
       await Promise.all(all.map((x) => x.at("2026-04-06T12:00:00+08:00")));
