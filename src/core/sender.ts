@@ -2,8 +2,8 @@
 // boundaries under the channel's byte limit (counting what the channel adds: the `@name` prefix of
 // mentions), and rate-limits per target by queueing (never dropping), in a window kept in the database
 // (SendLog) so that it holds across restarts and across instances on one database.
-// A row is marked "sending" before it goes out; after a crash such rows become "uncertain" and are not
-// resent: only a definite failure is retried. Every send has a timeout; a send that runs out of it may
+// A row is claimed ("sending", with a lease: claimedBy, claimedAt) before it goes out; one whose lease ran
+// out (its instance died) becomes "uncertain" and is not resent: only a definite failure is retried. Every send has a timeout; a send that runs out of it may
 // have gone out ("uncertain"). A slow chat does not hold up the others: after a short patience its send
 // goes on in the background and the drain carries on with the other chats.
 // Quiet hours hold every row except a direct answer to someone who has just sent a command.
@@ -246,8 +246,8 @@ export class Sender {
   /**
    * A row that went out but is not yet marked "sent". Marking it rides on the next claim (one statement
    * instead of two per message); until then it is "sending", which after a crash means "uncertain" —
-   * true: it was delivered, so it is never resent. A second instance starting meanwhile also turns it
-   * "uncertain" (recover() cannot tell a live sender from a dead one), so the mark accepts that too.
+   * true: it was delivered, so it is never resent. (A lease that ran out meanwhile — a clock jumped
+   * forward in a replay — has made it "uncertain": the mark accepts that too.)
    */
   private delivered: { id: number; at: Date } | null = null;
 
