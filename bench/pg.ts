@@ -3,11 +3,11 @@
 // default server; neither set → SQLite only. Each bench database is a fresh `duban_bench_<tag>_…` (from
 // template0, UTF8, C collation: text sorts as in SQLite), dropped afterwards — also on Ctrl-C or a
 // timeout's SIGTERM.
-import pg from "pg";
-import { createScratchDatabase } from "../src/db/postgres-engine.ts";
-import { isPostgresUrl, maskUrl, pgConfig } from "../src/db/pg-url.ts";
+import type pg from "pg";
+import { createScratchDatabase, pgAnswers, pgConnect } from "../src/db/postgres-engine.ts";
+import { isPostgresUrl, LOCAL_PG_URL, pgConfig } from "../src/db/pg-url.ts";
 
-export const LOCAL_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+export { LOCAL_PG_URL, pgAnswers };
 
 /** The PostgreSQL server the benches should also run on, or null (SQLite only). */
 export function benchPgServer(env: NodeJS.ProcessEnv = process.env): string | null {
@@ -18,30 +18,8 @@ export function benchPgServer(env: NodeJS.ProcessEnv = process.env): string | nu
 }
 
 /** A plain node-postgres client on `url`, connected. */
-export async function pgClient(url: string, timeoutMs = 10_000): Promise<pg.Client> {
-  const c = new pg.Client(pgConfig(url, { connectionTimeoutMillis: timeoutMs, application_name: "duban-bench" }));
-  c.on("error", () => {});
-  try {
-    await c.connect();
-  } catch (e) {
-    await c.end().catch(() => {});
-    throw new Error(`PostgreSQL does not answer on ${maskUrl(url)}: ${(e as Error).message}`);
-  }
-  return c;
-}
-
-/** True when the server at `url` answers a SELECT 1 within `timeoutMs`. */
-export async function pgAnswers(url: string, timeoutMs = 3_000): Promise<boolean> {
-  let c: pg.Client | undefined;
-  try {
-    c = await pgClient(url, timeoutMs);
-    await c.query("SELECT 1");
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await c?.end().catch(() => {});
-  }
+export function pgClient(url: string, timeoutMs = 10_000): Promise<pg.Client> {
+  return pgConnect(url, { connectionTimeoutMillis: timeoutMs, application_name: "duban-bench" });
 }
 
 /** "PostgreSQL 15.20 on 127.0.0.1:5432" (fsync and synchronous_commit when not the defaults). */

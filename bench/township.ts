@@ -12,8 +12,10 @@ import { silentLogger } from "../src/core/log.ts";
 import { configSchema } from "../src/config/schema.ts";
 import { openDatabase } from "../src/db/client.ts";
 import { Calendar } from "../src/domain/calendar.ts";
-import { dbTime } from "../src/core/outbox.ts";
 import { benchDatabase, pgClient, type BenchDatabase } from "./pg.ts";
+
+/** Prisma's text form of a DateTime in SQLite (the rows below are written with better-sqlite3 directly). */
+const dbTime = (d: Date) => d.toISOString().replace("Z", "+00:00");
 
 export const DIR = path.resolve(".tmp/bench");
 export const DB = path.join(DIR, "reminders.db");

@@ -4,9 +4,9 @@
 // what survives is ciphertext whose key is gone. Read here byte for byte: every relation file of the
 // database (tables, TOAST, indexes) after a CHECKPOINT, and the WAL written during the test.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import pg from "pg";
+import type pg from "pg";
 import { SEALED_TARGET } from "../src/core/outbox.ts";
-import { pgConfig } from "../src/db/pg-url.ts";
+import { pgConnect } from "../src/db/postgres-engine.ts";
 import { bot } from "./helpers.ts";
 import { pgAvailable, PG_SKIP_REASON, TEST_PG_URL } from "./pg.ts";
 
@@ -16,8 +16,7 @@ const MESSAGE_ID = "wxmsg-anon-pg-5521-qq";
 /** Reading the server's files over the connection needs a superuser (pg_read_server_files, CHECKPOINT). */
 async function superuser(): Promise<boolean> {
   if (!(await pgAvailable())) return false;
-  const c = new pg.Client(pgConfig(TEST_PG_URL));
-  await c.connect();
+  const c = await pgConnect(TEST_PG_URL);
   try {
     return (await c.query("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")).rows[0]?.rolsuper === true;
   } finally {
@@ -30,8 +29,7 @@ if (!able) console.warn(`[anonymity-pg] skipped: ${(await pgAvailable()) ? "the 
 describe.skipIf(!able)("the anonymous reporter leaves no residue on PostgreSQL", () => {
   let admin: pg.Client;
   beforeAll(async () => {
-    admin = new pg.Client(pgConfig(TEST_PG_URL));
-    await admin.connect();
+    admin = await pgConnect(TEST_PG_URL);
   });
   afterAll(() => admin.end());
 

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
+import type pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { PG_SCHEMA, SQLITE_SCHEMA, pgSchemaFrom } from "../scripts/pg-schema.ts";
 import { openPostgres } from "../src/db/postgres.ts";
@@ -15,6 +15,7 @@ import {
   applyMigrationsPg,
   diffPgSchemaAgainstMigrations,
   migrationsUpToDatePg,
+  pgConnect,
   readPgMigrations,
 } from "../src/db/postgres-engine.ts";
 import { isPostgresUrl, pgConfig, withDatabase } from "../src/db/pg-url.ts";
@@ -32,8 +33,7 @@ const filesUnder = (dir: string): string[] =>
 
 /** Plain SQL on `url`. */
 async function query<R extends pg.QueryResultRow>(url: string, sql: string): Promise<R[]> {
-  const c = new pg.Client(pgConfig(url));
-  await c.connect();
+  const c = await pgConnect(url);
   try {
     return (await c.query<R>(sql)).rows;
   } finally {

@@ -1,38 +1,21 @@
 // PostgreSQL for tests: a probe (tests needing PostgreSQL are skipped, with the reason, when it does not
 // answer) and a throwaway database per test. The server: env DUBAN_TEST_PG_URL (a URL on a database the
 // user may connect to, with the right to CREATE DATABASE), default postgresql://postgres@127.0.0.1:5432/postgres.
-import pg from "pg";
-import { createScratchDatabase } from "../src/db/postgres-engine.ts";
-import { maskUrl, pgConfig } from "../src/db/pg-url.ts";
+import type pg from "pg";
+import { createScratchDatabase, pgAnswers, pgConnect } from "../src/db/postgres-engine.ts";
+import { LOCAL_PG_URL, maskUrl } from "../src/db/pg-url.ts";
 
-export const TEST_PG_URL = process.env.DUBAN_TEST_PG_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
+export const TEST_PG_URL = process.env.DUBAN_TEST_PG_URL || LOCAL_PG_URL;
 
 /** Why PostgreSQL tests are skipped (for describe names and warnings). */
 export const PG_SKIP_REASON = `PostgreSQL does not answer on ${maskUrl(TEST_PG_URL)} (set DUBAN_TEST_PG_URL)`;
 
-async function connect(url = TEST_PG_URL): Promise<pg.Client> {
-  const c = new pg.Client(pgConfig(url, { connectionTimeoutMillis: 3_000 }));
-  c.on("error", () => {});
-  await c.connect();
-  return c;
-}
+const connect = (url = TEST_PG_URL): Promise<pg.Client> => pgConnect(url, { connectionTimeoutMillis: 3_000 });
 
 let probe: Promise<boolean> | undefined;
 /** True when the test server answers (asked once per process). */
 export function pgAvailable(): Promise<boolean> {
-  probe ??= (async () => {
-    let c: pg.Client | undefined;
-    try {
-      c = await connect();
-      await c.query("SELECT 1");
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await c?.end().catch(() => {});
-    }
-  })();
-  return probe;
+  return (probe ??= pgAnswers(TEST_PG_URL));
 }
 
 /**

@@ -55,9 +55,6 @@ export class OutboxBatch {
   }
 }
 
-/** Prisma's text form of a DateTime in SQLite (what its own queries compare against). */
-export const dbTime = (d: Date) => d.toISOString().replace("Z", "+00:00");
-
 const COLS = ["targetKind", "targetId", "text", "filePath", "mentions", "dispatchKey", "ephemeral", "sealed", "direct", "status", "notBefore", "createdAt", "channel", "account", "replyHandle"] as const;
 const PER_STATEMENT = Math.floor(999 / COLS.length);
 

@@ -2,6 +2,9 @@
 import type { PoolConfig } from "pg";
 import { parse, toClientConfig } from "pg-connection-string";
 
+/** The local PostgreSQL server (trust auth) that development machines and CI run: tests, benches, shadow databases. */
+export const LOCAL_PG_URL = "postgresql://postgres@127.0.0.1:5432/postgres";
+
 /** True for a PostgreSQL connection URL (postgres:// or postgresql://). */
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url.trim());

@@ -14,7 +14,7 @@ import path from "node:path";
 import pg, { type PoolConfig } from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PRISMA_DIR, allApplied, filters, readMigrations, runEngine, type MigrationsList } from "./engine.ts";
-import { maskUrl, pgConfig, withDatabase } from "./pg-url.ts";
+import { LOCAL_PG_URL, maskUrl, pgConfig, withDatabase } from "./pg-url.ts";
 
 export const PG_PRISMA_DIR = path.join(PRISMA_DIR, "postgresql");
 export const PG_MIGRATIONS_DIR = path.join(PG_PRISMA_DIR, "migrations");
@@ -31,7 +31,7 @@ export function readPgMigrations(dir = PG_MIGRATIONS_DIR): MigrationsList {
 
 /** Where `npm run db:migrate` may create its throwaway shadow database (any PostgreSQL server will do). */
 export function pgShadowServerUrl(): string {
-  return process.env.DUBAN_PG_SHADOW_URL || process.env.DUBAN_TEST_PG_URL || "postgresql://postgres@127.0.0.1:5432/postgres";
+  return process.env.DUBAN_PG_SHADOW_URL || process.env.DUBAN_TEST_PG_URL || LOCAL_PG_URL;
 }
 
 type Disposable = { dispose(): Promise<void> };
@@ -91,9 +91,12 @@ export async function withPgEngine<T>(url: string, fn: (engine: any) => Promise<
   return runEngine(schema, engineFactory(pgConfig(url, { max: 2 }), null, opened), opened, fn);
 }
 
-/** A plain node-postgres client on `url`, connected; a Chinese message naming the database when it is unreachable. */
-export async function pgConnect(url: string): Promise<pg.Client> {
-  const client = new pg.Client(pgConfig(url, { connectionTimeoutMillis: 10_000 }));
+/**
+ * A plain node-postgres client on `url`, connected (`extra`: a shorter timeout, an application name); a
+ * PgUnreachableError naming the database, in Chinese, when it is unreachable.
+ */
+export async function pgConnect(url: string, extra: PoolConfig = {}): Promise<pg.Client> {
+  const client = new pg.Client(pgConfig(url, { connectionTimeoutMillis: 10_000, ...extra }));
   client.on("error", () => {}); // a server going away after the query is not this module's business
   try {
     await client.connect();
@@ -102,6 +105,20 @@ export async function pgConnect(url: string): Promise<pg.Client> {
     throw new PgUnreachableError(url, e);
   }
   return client;
+}
+
+/** True when the server at `url` answers a SELECT 1 within `timeoutMs` (a probe: never throws). */
+export async function pgAnswers(url: string, timeoutMs = 3_000): Promise<boolean> {
+  let c: pg.Client | undefined;
+  try {
+    c = await pgConnect(url, { connectionTimeoutMillis: timeoutMs });
+    await c.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c?.end().catch(() => {});
+  }
 }
 
 export class PgUnreachableError extends Error {
